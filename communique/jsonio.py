@@ -1,0 +1,104 @@
+"""Reading JSON files into data or a located problem, and writing them deterministically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """Why a file could not be read as JSON: a stable problem id and a message."""
+
+    problem: str
+    message: str
+
+
+def parse_json_bytes(raw: bytes) -> Any | ReadFailure:
+    """Decode UTF-8 JSON, refusing what a lenient reader would quietly accept."""
+    if not raw.strip():
+        return ReadFailure("file-empty", "file is empty")
+    if len(raw) > MAX_FILE_BYTES:
+        return ReadFailure("file-too-large", f"file is {len(raw):,} bytes, above the limit of {MAX_FILE_BYTES:,}")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return ReadFailure("json-bom", "file starts with a UTF-8 byte-order mark; save it without one")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return ReadFailure("encoding-invalid", f"not UTF-8: byte {error.start} cannot be decoded")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as error:
+        return ReadFailure("json-invalid", f"invalid JSON: {error}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_json(path: Path) -> Any | ReadFailure:
+    """Read and parse ``path``; a file over the size limit is not read into memory."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
+        return parse_json_bytes(path.read_bytes())
+    except OSError as error:
+        return ReadFailure("file-unreadable", f"cannot read file: {error.strerror}")
+
+
+def dumps(data: Any) -> str:
+    """The canonical serialisation of corpus files: 2-space indent, UTF-8 text, trailing newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def dumps_line(data: Any) -> str:
+    """One JSON Lines record with sorted keys and no spaces, for release files."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` atomically: a temporary file beside the target, then a rename."""
+    write_text(path, dumps(data))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` atomically, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def replacing_directory(target: Path) -> Iterator[Path]:
+    """Yield an empty sibling folder to build in; on success it replaces ``target`` whole.
+
+    If the build raises, the temporary folder is removed and ``target`` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-"))
+    try:
+        yield building
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    retired = target.with_name(f".{target.name}.retired")
+    shutil.rmtree(retired, ignore_errors=True)
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(building, target)
+    shutil.rmtree(retired, ignore_errors=True)
