@@ -8,6 +8,13 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("communique.validate", "check every corpus file against the schemas and invariants"),
     "hydrate": ("communique.hydrate", "restore an external article's text from your own copy"),
+    "split": ("communique.splits", "assign events to train/validation/test and check for leakage"),
+    "release": ("communique.release", "build the release folders, manifest, dataset card and Croissant file"),
+    "evaluate": ("communique.evaluate", "train and evaluate every baseline on every task"),
+    "score": ("communique.score", "score an outside model's predictions file"),
+    "predict": ("communique.predict", "apply a trained baseline to new articles"),
+    "leaderboard": ("communique.leaderboard", "regenerate the leaderboard table and plots from result files"),
+    "synthetic": ("communique.synthetic", "write a synthetic corpus of any size for benchmarks"),
 }
 
 
