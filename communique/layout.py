@@ -70,9 +70,12 @@ class Layout:
     def relative(self, path: Path) -> str:
         """``path`` as shown in messages: relative to the root when inside it."""
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            try:
+                return path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                return str(path)
 
 
 DEFAULT_LAYOUT = Layout(REPO_ROOT)
