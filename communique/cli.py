@@ -7,6 +7,7 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("communique.validate", "check every corpus file against the schemas and invariants"),
+    "generate": ("communique.generate", "regenerate generated files from their sources (--check: report drift)"),
     "hydrate": ("communique.hydrate", "restore an external article's text from your own copy"),
     "split": ("communique.splits", "assign events to train/validation/test and check for leakage"),
     "release": ("communique.release", "build the release folders, manifest, dataset card and Croissant file"),

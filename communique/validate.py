@@ -393,7 +393,7 @@ def check_unit(context: UnitContext, article_path: Path | None, annotation_dir: 
         expected_article = annotation_dir.name
         for path in sorted(annotation_dir.iterdir()):
             file = layout.relative(path)
-            if path.suffix != ".json" or not path.is_file():
+            if path.suffix != ".json" or path.is_dir():
                 problems.append(Problem(file, "$", "file-misplaced", "only <annotator>.json files belong in an article's annotation folder"))
                 continue
             count += 1
@@ -448,7 +448,7 @@ def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> R
 
     work = []
     for article_path, annotation_dir in units(layout):
-        if article_path is not None and (article_path.suffix != ".json" or not article_path.is_file()):
+        if article_path is not None and (article_path.suffix != ".json" or article_path.is_dir()):
             report.problems.append(Problem(layout.relative(article_path), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
             article_path = None
         if annotation_dir is not None and not annotation_dir.is_dir():
