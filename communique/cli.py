@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("communique.predict", "apply a trained baseline to new articles"),
     "leaderboard": ("communique.leaderboard", "regenerate the leaderboard table and plots from result files"),
     "synthetic": ("communique.synthetic", "write a synthetic corpus of any size for benchmarks"),
+    "agreement": ("communique.agreement", "inter-annotator agreement report (alpha, F1) on doubly annotated articles"),
+    "adjudicate": ("communique.adjudicate", "merge annotations into gold: agreed items kept, disagreements decided"),
 }
 
 
