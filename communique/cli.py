@@ -6,6 +6,7 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "all": ("communique.pipeline", "the main job: validate, split, release, evaluate every baseline, print the leaderboard"),
     "validate": ("communique.validate", "check every corpus file against the schemas and invariants"),
     "generate": ("communique.generate", "regenerate generated files from their sources (--check: report drift)"),
     "hydrate": ("communique.hydrate", "restore an external article's text from your own copy"),
@@ -18,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synthetic": ("communique.synthetic", "write a synthetic corpus of any size for benchmarks"),
     "agreement": ("communique.agreement", "inter-annotator agreement report (alpha, F1) on doubly annotated articles"),
     "adjudicate": ("communique.adjudicate", "merge annotations into gold: agreed items kept, disagreements decided"),
+    "stats": ("communique.stats", "corpus statistics, coverage targets and the no-template check, into DATASHEET.md"),
 }
 
 
