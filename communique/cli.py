@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synthetic": ("communique.synthetic", "write a synthetic corpus of any size for benchmarks"),
     "agreement": ("communique.agreement", "inter-annotator agreement report (alpha, F1) on doubly annotated articles"),
     "adjudicate": ("communique.adjudicate", "merge annotations into gold: agreed items kept, disagreements decided"),
+    "add-article": ("communique.contribute:add_article_main", "add an article from a text or Markdown file"),
+    "annotate": ("communique.contribute:annotate_main", "start an annotation skeleton pre-filled from the registry"),
+    "resolve": ("communique.contribute:resolve_main", "turn spans written as quoted text into offsets"),
     "stats": ("communique.stats", "corpus statistics, coverage targets and the no-template check, into DATASHEET.md"),
 }
 
@@ -38,9 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"communique: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
+    module_name, _, function = COMMANDS[name][0].partition(":")
+    entry = getattr(importlib.import_module(module_name), function or "main")
     try:
-        return module.main(rest)
+        return entry(rest)
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
