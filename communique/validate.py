@@ -30,6 +30,7 @@ from communique.text import is_canonical, sha256_text
 ERROR, WARNING, INFO = "error", "warning", "info"
 AUTHOR = "@author"
 PARALLEL_THRESHOLD = 400
+BATCH = 4096
 
 PROBLEM_LEVELS: dict[str, str] = {
     "file-empty": ERROR,
@@ -108,6 +109,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     articles: int = 0
     annotations: int = 0
+    owners: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -460,8 +462,9 @@ def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> R
     jobs = jobs or (os.cpu_count() or 1)
     if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context,)) as pool:
-            results: Iterable = pool.map(_run_unit, work, chunksize=64)
-            _collect(report, layout, work, results)
+            for batch_start in range(0, len(work), BATCH):
+                batch = work[batch_start : batch_start + BATCH]
+                _collect(report, layout, batch, pool.map(_run_unit, batch, chunksize=64))
     else:
         _collect(report, layout, work, (check_unit(context, *unit) for unit in work))
     report.problems.sort()
@@ -469,7 +472,7 @@ def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> R
 
 
 def _collect(report: Report, layout: Layout, work: list, results: Iterable) -> None:
-    owners: dict[str, str] = {}
+    owners = report.owners
     for (article_path, _), (problems, article_id, count) in zip(work, results):
         report.problems += problems
         report.annotations += count

@@ -1,7 +1,7 @@
 """Benchmark: validation throughput against the throughput of merely reading and parsing.
 
 Generates synthetic corpora of the given sizes in a temporary folder, then measures, per size:
-parse-only (read + ``json.loads`` of every article and annotation, one process), validation with
+parse-only (read + ``json.loads`` of every article and annotation, one process, warm page cache), validation with
 one worker, and validation with every core. Peak RSS of the validating processes shows whether
 memory stays flat in N. Run: ``.venv/bin/python scripts/benchmark_validate.py --sizes 1000 10000 100000``.
 """
@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="communique-bench-") as folder:
             layout = generate_corpus(Path(folder), size, args.seed)
+            parse_only(layout)
             parse_seconds, files = parse_only(layout)
             one_seconds, _ = validate_in_subprocess(layout.root, 1)
             all_seconds, rss = validate_in_subprocess(layout.root, cores)
