@@ -64,7 +64,9 @@ class SimilarPair:
 
 def _hashed_shingles(tokens: list[str], vocabulary: dict[str, int], n: int) -> np.ndarray:
     """Sorted unique 64-bit codes of the ``n``-gram shingles of ``tokens``."""
-    ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary) + 1) for t in tokens), dtype=np.uint64, count=len(tokens))
+    new = [token for token in dict.fromkeys(tokens) if token not in vocabulary]
+    vocabulary.update(zip(new, range(len(vocabulary) + 1, len(vocabulary) + 1 + len(new))))
+    ids = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     if len(ids) == 0:
         return ids
     width = min(n, len(ids))
@@ -95,23 +97,23 @@ def similar_pairs(
     if len(items) < 2 or not sizes.any():
         return []
     tokens = np.concatenate(sets)
-    docs = np.repeat(np.arange(len(sets), dtype=np.int64), sizes)
+    docs = np.repeat(np.arange(len(sets), dtype=np.int32), sizes)
     unique, inverse, frequency = np.unique(tokens, return_inverse=True, return_counts=True)
+    del tokens
+    width = np.int64(len(unique))
     rank_of_unique = np.empty(len(unique), dtype=np.int64)
-    rank_of_unique[np.lexsort((unique, frequency))] = np.arange(len(unique))
-    rank = rank_of_unique[inverse]
-    del unique, inverse, frequency, tokens
-
-    order = np.lexsort((rank, docs))
+    rank_of_unique[np.lexsort((unique, frequency))] = np.arange(len(unique), dtype=np.int64)
+    del unique, frequency
+    by_doc = np.sort(docs.astype(np.int64) * width + rank_of_unique[inverse])
+    del inverse, docs, rank_of_unique
+    doc, rank = np.divmod(by_doc, width)
+    del by_doc
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    position = np.arange(len(order)) - starts[docs[order]]
     prefix_length = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
-    keep = order[position < prefix_length[docs[order]]]
-    prefix_rank, prefix_doc = rank[keep], docs[keep]
-    del order, position, keep, rank
-
-    by_rank = np.lexsort((prefix_doc, prefix_rank))
-    prefix_rank, prefix_doc = prefix_rank[by_rank], prefix_doc[by_rank]
+    keep = (np.arange(len(doc)) - starts[doc]) < prefix_length[doc]
+    by_rank = np.sort(rank[keep] * np.int64(len(sets)) + doc[keep])
+    del doc, rank, keep
+    prefix_rank, prefix_doc = np.divmod(by_rank, np.int64(len(sets)))
     candidates = _pairs_within_runs(prefix_rank, prefix_doc, len(sets))
 
     found: list[SimilarPair] = []
@@ -144,7 +146,7 @@ def _pairs_within_runs(run_keys: np.ndarray, members: np.ndarray, count: int) ->
         if not match.any():
             break
         left, right = members[:-offset][match], members[offset:][match]
-        chunks.append(np.minimum(left, right) * count + np.maximum(left, right))
+        chunks.append(np.minimum(left, right).astype(np.int64) * count + np.maximum(left, right))
         offset += 1
     if not chunks:
         return np.empty(0, dtype=np.int64)

@@ -30,6 +30,7 @@ import random
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from communique.corpus import Corpus, CorpusInvalid, load_corpus
@@ -168,14 +169,16 @@ def stratified_assignment(
     random.Random(f"communique-split:{seed}").shuffle(pending)
     tiebreak = {split: index for index, split in enumerate(splits)}
 
-    def choose(label: str | None, size: int) -> str:
+    def choose(label: str | None, labels: Counter) -> str:
         def key(split: str) -> tuple:
             article_gap = fractions[split] * total_articles - have_articles[split]
             if label is None:
                 return (article_gap, -tiebreak[split])
-            missing = have_labels[split][label] == 0 and fractions[split] > 0
+            open_split = fractions[split] > 0
+            missing = open_split and have_labels[split][label] == 0
+            also_missing = sum(1 for other in labels if open_split and have_labels[split][other] == 0)
             label_gap = fractions[split] * label_totals[label] - have_labels[split][label]
-            return (missing, label_gap, article_gap, -tiebreak[split])
+            return (missing, also_missing, label_gap, article_gap, -tiebreak[split])
 
         return max(splits, key=key)
 
@@ -185,14 +188,14 @@ def stratified_assignment(
         for _, labels, _ in remaining:
             present.update(labels.keys())
         if not present:
-            for group, _, size in remaining:
-                place(group, choose(None, size))
+            for group, labels, _ in remaining:
+                place(group, choose(None, labels))
             break
         rarest = min(present, key=lambda label: (present[label], label))
         rest = []
         for group, labels, size in remaining:
             if rarest in labels:
-                place(group, choose(rarest, size))
+                place(group, choose(rarest, labels))
             else:
                 rest.append((group, labels, size))
         remaining = rest
@@ -404,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help=f"seed of a new split file (default: the file's, else {DEFAULT_SEED})")
     parser.add_argument("--reassign", action="store_true", help="recompute every assignment; moving an event is a MAJOR version change")
     parser.add_argument("--check", action="store_true", help="check the committed splits: unassigned events, cross-split events and near-duplicates")
-    parser.add_argument("--root", type=DEFAULT_LAYOUT.root.__class__, default=DEFAULT_LAYOUT.root, help="repository root (default: this checkout)")
+    parser.add_argument("--root", type=Path, default=DEFAULT_LAYOUT.root, help="repository root (default: this checkout)")
     args = parser.parse_args(argv)
     layout = Layout(args.root.resolve())
     schemes = SCHEMES if args.scheme == "all" else (args.scheme,)
