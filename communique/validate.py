@@ -11,6 +11,7 @@ flat in the size of the corpus and units run on all cores.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import sys
@@ -425,12 +426,38 @@ def _run_unit(unit: tuple[Path | None, Path | None]) -> tuple[list[Problem], str
     return check_unit(_CONTEXT, *unit)
 
 
-def units(layout: Layout) -> Iterator[tuple[Path | None, Path | None]]:
-    """(article file, annotation folder) pairs, matched by id, in a stable order."""
-    articles = {p.stem: p for p in layout.articles.iterdir()} if layout.articles.is_dir() else {}
-    annotation_dirs = {p.name: p for p in layout.annotations.iterdir()} if layout.annotations.is_dir() else {}
-    for name in sorted(articles.keys() | annotation_dirs.keys()):
-        yield articles.get(name), annotation_dirs.get(name)
+def units(layout: Layout, report: Report) -> Iterator[tuple[Path | None, Path | None]]:
+    """(article file, annotation folder) pairs matched by id, in a stable order.
+
+    Only the names are held in memory; misplaced entries are reported on ``report`` and skipped.
+    """
+    article_names = {name for name in os.listdir(layout.articles)} if layout.articles.is_dir() else set()
+    folder_names = set(os.listdir(layout.annotations)) if layout.annotations.is_dir() else set()
+    keys = {name[:-5] if name.endswith(".json") else name for name in article_names} | folder_names
+    for key in sorted(keys):
+        article_path = layout.articles / f"{key}.json" if f"{key}.json" in article_names else None
+        if key in article_names and article_path is None:
+            report.problems.append(Problem(layout.relative(layout.articles / key), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
+        if article_path is not None and article_path.is_dir():
+            report.problems.append(Problem(layout.relative(article_path), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
+            article_path = None
+        annotation_dir = layout.annotations / key if key in folder_names else None
+        if annotation_dir is not None and not annotation_dir.is_dir():
+            report.problems.append(Problem(layout.relative(annotation_dir), "$", "file-misplaced", "corpus/annotations holds one folder per article id"))
+            annotation_dir = None
+        if article_path is not None or annotation_dir is not None:
+            yield article_path, annotation_dir
+
+
+def _batches(items: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> Report:
@@ -448,25 +475,17 @@ def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> R
     corpus_version = version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else "0.0.0"
     context = UnitContext(layout, registry, taxonomy, schemas, corpus_version)
 
-    work = []
-    for article_path, annotation_dir in units(layout):
-        if article_path is not None and (article_path.suffix != ".json" or article_path.is_dir()):
-            report.problems.append(Problem(layout.relative(article_path), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
-            article_path = None
-        if annotation_dir is not None and not annotation_dir.is_dir():
-            report.problems.append(Problem(layout.relative(annotation_dir), "$", "file-misplaced", "corpus/annotations holds one folder per article id"))
-            annotation_dir = None
-        if article_path is not None or annotation_dir is not None:
-            work.append((article_path, annotation_dir))
-
     jobs = jobs or (os.cpu_count() or 1)
-    if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
+    work = units(layout, report)
+    first = next(_batches(work, PARALLEL_THRESHOLD), [])
+    if jobs > 1 and len(first) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context,)) as pool:
-            for batch_start in range(0, len(work), BATCH):
-                batch = work[batch_start : batch_start + BATCH]
+            _collect(report, layout, first, pool.map(_run_unit, first, chunksize=64))
+            for batch in _batches(work, BATCH):
                 _collect(report, layout, batch, pool.map(_run_unit, batch, chunksize=64))
     else:
-        _collect(report, layout, work, (check_unit(context, *unit) for unit in work))
+        for batch in itertools.chain([first], _batches(work, BATCH)):
+            _collect(report, layout, batch, (check_unit(context, *unit) for unit in batch))
     report.problems.sort()
     return report
 

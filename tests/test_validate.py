@@ -117,3 +117,15 @@ def test_missing_schema_folder_is_a_clear_error(tmp_path: Path, capsys):
 def test_repository_corpus_is_valid():
     report = validate_tree()
     assert report.ok, "\n".join(map(str, report.errors[:20]))
+
+
+def test_serial_run_covers_more_than_one_batch(tmp_path: Path, monkeypatch):
+    from communique import validate
+    from communique.synthetic import generate_corpus
+
+    monkeypatch.setattr(validate, "BATCH", 7)
+    monkeypatch.setattr(validate, "PARALLEL_THRESHOLD", 5)
+    layout = generate_corpus(tmp_path / "syn", 23, seed=1)
+    report = validate_tree(layout, jobs=1)
+    assert (report.articles, report.annotations, report.ok) == (23, 23, True)
+    assert validate_tree(layout, jobs=2).articles == 23
