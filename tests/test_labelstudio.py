@@ -78,8 +78,8 @@ def test_export_then_import_commands(fixture_corpus, tmp_path, capsys):
     assert "exists already" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not RECORDED_EXPORT.is_file(), reason="no recorded Label Studio export yet")
 def test_recorded_export_from_the_real_tool_imports(fixture_corpus, capsys):
+    """An export made by Label Studio 1.23 itself (scripts/labelstudio_roundtrip.py) imports and validates."""
     assert labelstudio.import_main([str(RECORDED_EXPORT), "--annotator", "ann-ls", "--root", str(fixture_corpus.root)]) == 0
     report = validate_tree(fixture_corpus)
     assert report.ok, [str(p) for p in report.errors]
