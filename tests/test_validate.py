@@ -114,10 +114,6 @@ def test_missing_schema_folder_is_a_clear_error(tmp_path: Path, capsys):
     assert "no schema folder" in capsys.readouterr().err
 
 
-def test_repository_corpus_is_valid():
-    report = validate_tree()
-    assert report.ok, "\n".join(map(str, report.errors[:20]))
-
 
 def test_serial_run_covers_more_than_one_batch(tmp_path: Path, monkeypatch):
     from communique import validate
