@@ -244,6 +244,7 @@ def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any
 
     placements = {scheme: article_splits(corpus, document) for scheme, document in split_documents.items()}
     configs: dict[str, Any] = {}
+    hashes: dict[str, str] = {}
     for spec in config_specs():
         placed = placements[spec.scheme]
         splits: dict[str, Any] = {}
@@ -253,14 +254,18 @@ def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any
             path = out / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             count = 0
-            with path.open("w", encoding="utf-8", newline="\n") as stream:
+            digest = hashlib.sha256()
+            with path.open("wb") as stream:
                 for row in rows_for(spec.kind, corpus, ids, text_of):
-                    stream.write(dumps_line(row))
+                    line = dumps_line(row).encode("utf-8")
+                    stream.write(line)
+                    digest.update(line)
                     count += 1
             if count == 0:
                 path.unlink()
                 continue
             splits[split] = {"file": relative, "rows": count}
+            hashes[relative] = digest.hexdigest()
         configs[spec.name] = {"kind": spec.kind, "scheme": spec.scheme, "splits": splits}
     left_out = {
         "unhydrated_external": sorted(a for a, art in corpus.articles.items() if corpus.gold(a) and text_of(art) is None),
@@ -279,8 +284,9 @@ def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any
         "private build is made with --include-hydrated; articles without gold annotations are not released yet",
         "splits": {scheme: {"seed": d["seed"], **({"cutoffs": d["cutoffs"]} if "cutoffs" in d else {})} for scheme, d in split_documents.items()},
     }
-    write_json(out / "croissant.json", croissant(corpus, manifest, out))
-    manifest["files"] = {p.relative_to(out).as_posix(): _sha256_file(p) for p in sorted(out.rglob("*")) if p.is_file()}
+    write_json(out / "croissant.json", croissant(corpus, manifest, hashes))
+    hashes["croissant.json"] = _sha256_file(out / "croissant.json")
+    manifest["files"] = dict(sorted(hashes.items()))
     write_json(out / "manifest.json", manifest)
     return manifest
 
@@ -423,7 +429,7 @@ def _croissant_fields(features: Mapping[str, Any], parent_id: str, file_set: str
     return fields
 
 
-def croissant(corpus: Corpus, manifest: Mapping[str, Any], out: Path) -> dict[str, Any]:
+def croissant(corpus: Corpus, manifest: Mapping[str, Any], hashes: Mapping[str, str]) -> dict[str, Any]:
     """The Croissant 1.1 description of the release in ``out``: one FileObject (with sha256) per data
     file, one FileSet and one record set per config, and a ``splits`` record set."""
     distribution: list[dict[str, Any]] = []
@@ -439,7 +445,7 @@ def croissant(corpus: Corpus, manifest: Mapping[str, Any], out: Path) -> dict[st
             continue
         for split, info in splits.items():
             distribution.append({"@type": "cr:FileObject", "@id": info["file"], "name": info["file"], "contentUrl": info["file"],
-                                 "encodingFormat": "application/jsonlines", "sha256": _sha256_file(out / info["file"])})
+                                 "encodingFormat": "application/jsonlines", "sha256": hashes[info["file"]]})
         file_set = f"files-{spec.name}"
         distribution.append({"@type": "cr:FileSet", "@id": file_set, "name": file_set, "encodingFormat": "application/jsonlines",
                              "includes": f"data/{spec.name}/*.{DATA_FORMAT}"})

@@ -96,23 +96,27 @@ def similar_pairs(
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     if len(items) < 2 or not sizes.any():
         return []
-    tokens = np.concatenate(sets)
-    docs = np.repeat(np.arange(len(sets), dtype=np.int32), sizes)
-    unique, inverse, frequency = np.unique(tokens, return_inverse=True, return_counts=True)
-    del tokens
-    width = np.int64(len(unique))
-    rank_of_unique = np.empty(len(unique), dtype=np.int64)
-    rank_of_unique[np.lexsort((unique, frequency))] = np.arange(len(unique), dtype=np.int64)
-    del unique, frequency
-    by_doc = np.sort(docs.astype(np.int64) * width + rank_of_unique[inverse])
-    del inverse, docs, rank_of_unique
-    doc, rank = np.divmod(by_doc, width)
-    del by_doc
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    shared, frequency = _shared_shingles(sets)
+    if len(shared) == 0:
+        return []
+    rank_of_shared = np.empty(len(shared), dtype=np.int64)
+    rank_of_shared[np.lexsort((shared, frequency))] = np.arange(len(shared), dtype=np.int64)
     prefix_length = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
-    keep = (np.arange(len(doc)) - starts[doc]) < prefix_length[doc]
-    by_rank = np.sort(rank[keep] * np.int64(len(sets)) + doc[keep])
-    del doc, rank, keep
+    prefix_rank_parts, prefix_doc_parts = [], []
+    for index, codes in enumerate(sets):
+        where = np.searchsorted(shared, codes)
+        where[where == len(shared)] = 0
+        hit = shared[where] == codes
+        singles = len(codes) - int(np.count_nonzero(hit))
+        room = int(prefix_length[index]) - singles
+        if room <= 0 or singles == len(codes):
+            continue
+        ranks = np.sort(rank_of_shared[where[hit]])[:room]
+        prefix_rank_parts.append(ranks)
+        prefix_doc_parts.append(np.full(len(ranks), index, dtype=np.int64))
+    if not prefix_rank_parts:
+        return []
+    by_rank = np.sort(np.concatenate(prefix_rank_parts) * np.int64(len(sets)) + np.concatenate(prefix_doc_parts))
     prefix_rank, prefix_doc = np.divmod(by_rank, np.int64(len(sets)))
     candidates = _pairs_within_runs(prefix_rank, prefix_doc, len(sets))
 
@@ -128,6 +132,20 @@ def similar_pairs(
         if similarity >= threshold:
             found.append(SimilarPair(ids[i], ids[j], similarity))
     return sorted(found)
+
+
+def _shared_shingles(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The shingle codes found in two or more documents (sorted) and their document frequencies.
+
+    A shingle of one document only can never make a candidate pair, and in news text most
+    shingles are such, so everything after this step works on a small fraction of the data.
+    """
+    codes = np.concatenate(sets)
+    codes.sort()
+    repeated = codes[1:] == codes[:-1]
+    shared = np.unique(codes[1:][repeated])
+    frequency = np.searchsorted(codes, shared, side="right") - np.searchsorted(codes, shared, side="left")
+    return shared, frequency.astype(np.int64)
 
 
 def _pairs_within_runs(run_keys: np.ndarray, members: np.ndarray, count: int) -> np.ndarray:

@@ -6,9 +6,10 @@ a story cluster nor a rewrite of the same text can straddle two splits.
 
 ``random``
     Groups are placed by iterative stratification (Sechidis et al. 2011, applied to groups):
-    labels are visited rarest first; each group carrying the label goes to the split that still
-    lacks the label, else to the one furthest below its share of it, else furthest below its
-    share of articles, ties broken by a seeded shuffle. Topic labels count articles, stance
+    labels are visited rarest first; each group carrying the label goes to a split that still
+    lacks the label (or most of the group's labels) while that split has room under its share of
+    articles, else to the one furthest below its share of the label, else furthest below its
+    share of articles; the visiting order is a seeded shuffle. Topic labels count articles, stance
     labels count dyads. Target shares are 70/15/15 of articles.
 ``temporal``
     Cut-off dates are the 70% and 85% quantiles of the articles' publication dates; an event
@@ -169,14 +170,14 @@ def stratified_assignment(
     random.Random(f"communique-split:{seed}").shuffle(pending)
     tiebreak = {split: index for index, split in enumerate(splits)}
 
-    def choose(label: str | None, labels: Counter) -> str:
+    def choose(label: str | None, labels: Counter, size: int) -> str:
         def key(split: str) -> tuple:
             article_gap = fractions[split] * total_articles - have_articles[split]
             if label is None:
                 return (article_gap, -tiebreak[split])
-            open_split = fractions[split] > 0
-            missing = open_split and have_labels[split][label] == 0
-            also_missing = sum(1 for other in labels if open_split and have_labels[split][other] == 0)
+            room = have_articles[split] + size <= fractions[split] * total_articles + 0.5
+            missing = room and have_labels[split][label] == 0
+            also_missing = sum(1 for other in labels if room and have_labels[split][other] == 0)
             label_gap = fractions[split] * label_totals[label] - have_labels[split][label]
             return (missing, also_missing, label_gap, article_gap, -tiebreak[split])
 
@@ -188,14 +189,14 @@ def stratified_assignment(
         for _, labels, _ in remaining:
             present.update(labels.keys())
         if not present:
-            for group, labels, _ in remaining:
-                place(group, choose(None, labels))
+            for group, labels, size in remaining:
+                place(group, choose(None, labels, size))
             break
         rarest = min(present, key=lambda label: (present[label], label))
         rest = []
         for group, labels, size in remaining:
             if rarest in labels:
-                place(group, choose(rarest, labels))
+                place(group, choose(rarest, labels, size))
             else:
                 rest.append((group, labels, size))
         remaining = rest

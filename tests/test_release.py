@@ -4,7 +4,6 @@ external texts left out, and a check that catches a stale release."""
 from __future__ import annotations
 
 import datetime
-import filecmp
 import json
 import shutil
 import subprocess
@@ -232,3 +231,23 @@ def test_committed_release_is_what_the_sources_build():
     if not (REPO_ROOT / "corpus" / "release" / "manifest.json").exists():
         pytest.skip("no committed release yet (corpus/release is built by the lead at release time)")
     assert release.main(["--check"]) == 0, "the committed release is stale: run `communique release`"
+
+
+def test_committed_release_loads_with_declared_features(tmp_path: Path):
+    """The repository itself loads, config by config, offline and with exactly the declared features."""
+    import datasets
+
+    from communique.taxonomy import load_taxonomy
+
+    manifest_path = REPO_ROOT / "corpus" / "release" / "manifest.json"
+    if not manifest_path.exists():
+        pytest.skip("no committed release yet")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    taxonomy = load_taxonomy(REPO_ROOT / "schema" / "taxonomy.json")
+    for spec in release.config_specs():
+        if not manifest["configs"][spec.name]["splits"]:
+            continue
+        loaded = datasets.load_dataset(str(REPO_ROOT), spec.name, cache_dir=str(tmp_path / spec.name))
+        for split, dataset in loaded.items():
+            assert dataset.features == release.features_for(spec.kind, taxonomy)
+            assert len(dataset) == manifest["configs"][spec.name]["splits"][split]["rows"]
