@@ -151,7 +151,7 @@ def check_article(
         )
     if _version_tuple(article["added_in"]) > _version_tuple(corpus_version):
         problems.append(
-            Problem(file, "$.added_in", "added-in-future", f"added_in {article['added_in']} is later than the corpus version {corpus_version}")
+            Problem(file, "$.added_in", "added-in-future", f"added_in {article['added_in']} is later than the corpus version {corpus_version}; a change that adds articles bumps corpus/VERSION to it")
         )
     kind = article["source"]["kind"]
     text = article.get("text")
