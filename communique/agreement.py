@@ -29,10 +29,12 @@ ALPHA_THRESHOLD = 0.67
 AUTHOR = "@author"
 
 
-def annotation_pairs(corpus: Corpus) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def annotation_pairs(corpus: Corpus, only: set[str] | None = None) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Every (article, annotation, annotation) pair of independent raw annotations of one article."""
     pairs = []
     for article_id in corpus.ids():
+        if only is not None and article_id not in only:
+            continue
         raw = corpus.raw_annotations(article_id)
         for first, second in itertools.combinations(sorted(raw), 2):
             pairs.append((article_id, raw[first], raw[second]))
@@ -64,10 +66,10 @@ def _actor_map(annotation: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {a["actor"]: a for a in annotation["actors"]}
 
 
-def compute_agreement(corpus: Corpus) -> dict[str, Any]:
-    """Every agreement figure over the doubly annotated articles of ``corpus``."""
+def compute_agreement(corpus: Corpus, only: set[str] | None = None) -> dict[str, Any]:
+    """Every agreement figure over the doubly annotated articles of ``corpus`` (or of ``only``)."""
     taxonomy = corpus.taxonomy
-    pairs = annotation_pairs(corpus)
+    pairs = annotation_pairs(corpus, only)
     topic_units: dict[str, list[dict[str, str]]] = {label: [] for label in taxonomy.topics}
     primary_units, label_units, mode_units, quad_units, salience_units = [], [], [], [], []
     stance_a, stance_b = [], []
@@ -130,7 +132,7 @@ def compute_agreement(corpus: Corpus) -> dict[str, Any]:
             "shared_actors": len(salience_units),
         },
         "stance_cohen_kappa": float(cohen_kappa_score(stance_a, stance_b, labels=stance_labels)) if len(set(stance_a + stance_b)) > 1 else None,
-        "stance_macro_f1_on_shared_dyads": float(f1_score(stance_a, stance_b, labels=stance_labels, average="macro", zero_division=0)) if stance_a else None,
+        "stance_macro_f1_on_shared_dyads": float(f1_score(stance_a, stance_b, labels=sorted(set(stance_a) | set(stance_b)), average="macro", zero_division=0)) if stance_a else None,
         "stance_accuracy_on_shared_dyads": float(np.mean([a == b for a, b in zip(stance_a, stance_b)])) if stance_a else None,
         "topics_micro_f1": topic_scores["micro_f1"] if topic_scores else None,
         "topics_macro_f1": topic_scores["macro_f1"] if topic_scores else None,
@@ -199,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="communique agreement", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=DEFAULT_LAYOUT.root)
     parser.add_argument("--check", action="store_true", help="fail if the committed report is not what the annotations give")
+    parser.add_argument("--articles", nargs="+", help="only these articles: print the report, write nothing (e.g. to compare your annotation with an existing one)")
     args = parser.parse_args(argv)
     layout = Layout(args.root.resolve())
     try:
@@ -206,6 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     except CorpusInvalid as invalid:
         print(f"{invalid}\nagreement not computed: the corpus does not validate", file=sys.stderr)
         return 1
+    if args.articles:
+        unknown = sorted(set(args.articles) - set(corpus.articles))
+        if unknown:
+            print(f"{layout.relative(layout.articles)}: $: no such article(s): {', '.join(unknown)}", file=sys.stderr)
+            return 1
+        print(render_markdown(compute_agreement(corpus, set(args.articles))))
+        return 0
     report = compute_agreement(corpus)
     files = report_files(layout, report)
     if args.check:

@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from communique.labelstudio import export_main, import_main
+from communique.labelstudio import annotation_to_result, export_main, import_main
 from communique.layout import REPO_ROOT, Layout
 from communique.validate import render, validate_tree
 
@@ -88,19 +88,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export", type=Path, default=REPO_ROOT / "tests" / "fixtures" / "labelstudio" / "export.json")
     parser.add_argument("--annotator", default="ann-ls")
     parser.add_argument("--venv", type=Path, default=REPO_ROOT / ".labelstudio" / "venv")
+    parser.add_argument("--articles", nargs="*", help="article ids to put in the project (default: all with text)")
+    parser.add_argument("--prefill", default="gold", help="what pre-fills the tasks: an annotator, 'gold' or 'skeleton' (default gold)")
+    parser.add_argument("--submit", type=Path, help="a corpus annotation file to submit as the annotator's work (default: accept the pre-annotation)")
+    parser.add_argument("--keep", action="store_true", help="import into --root itself instead of a copy (a contributor's own checkout)")
     args = parser.parse_args(argv)
     python = label_studio_python(args.venv)
     work = Path(tempfile.mkdtemp(prefix="communique-ls-"))
     root = work / "corpus-tree"
-    if args.root:
-        shutil.copytree(args.root, root)
+    if args.root and args.keep:
+        root = args.root.resolve()
+    elif args.root:
+        shutil.copytree(args.root, root, ignore=shutil.ignore_patterns(".venv", ".git", ".labelstudio"))
     else:
         shutil.copytree(REPO_ROOT / "tests" / "fixtures" / "base", root)
         shutil.copytree(REPO_ROOT / "schema", root / "schema")
-    for gold in (root / "corpus" / "annotations").glob(f"*/{args.annotator}.json"):
-        gold.unlink()
-    if export_main([str(work / "ls"), "--prefill", "gold", "--root", str(root)]) != 0:
+    if not args.keep:
+        for previous in (root / "corpus" / "annotations").glob(f"*/{args.annotator}.json"):
+            previous.unlink()
+    selection = ["--articles", *args.articles] if args.articles else []
+    if export_main([str(work / "ls"), "--prefill", args.prefill, *selection, "--root", str(root)]) != 0:
         return 1
+    submitted = json.loads(args.submit.read_text(encoding="utf-8")) if args.submit else None
     config = (work / "ls" / "config.xml").read_text(encoding="utf-8")
     tasks = json.loads((work / "ls" / "tasks.json").read_text(encoding="utf-8"))
 
@@ -122,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         created_tasks = created["tasks"] if isinstance(created, dict) else created
         for task in created_tasks:
             detail = api(base, "GET", f"/api/tasks/{task['id']}")
-            prediction = (detail.get("predictions") or [{}])[0]
-            api(base, "POST", f"/api/tasks/{task['id']}/annotations", {"result": prediction.get("result", []), "was_cancelled": False})
+            if submitted is not None and detail["data"]["article_id"] == submitted["article_id"]:
+                result = annotation_to_result(submitted, detail["data"]["text"])
+            else:
+                result = (detail.get("predictions") or [{}])[0].get("result", [])
+            api(base, "POST", f"/api/tasks/{task['id']}/annotations", {"result": result, "was_cancelled": False})
         exported = api(base, "GET", f"/api/projects/{project['id']}/export?exportType=JSON&download_all_tasks=true")
     finally:
         server.terminate()

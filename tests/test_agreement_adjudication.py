@@ -107,3 +107,17 @@ def test_single_annotation_is_promoted(fixture_corpus):
     assert adjudicate.main(["--root", str(fixture_corpus.root)]) == 0
     gold = json.loads(fixture_corpus.annotation(ARTICLE, "gold").read_text())
     assert gold["adjudication"] == {"method": "promoted", "sources": ["ann-test"]}
+
+
+def test_macro_f1_ignores_labels_neither_side_uses():
+    from communique.metrics import multilabel_scores
+
+    scores = multilabel_scores([["diplomacy"]], [["diplomacy"]], ["diplomacy", "energy_climate", "people_exchange"])
+    assert scores["macro_f1"] == 1.0 and scores["per_label"]["energy_climate"]["support"] == 0
+
+
+def test_agreement_on_chosen_articles_prints_and_writes_nothing(doubly_annotated, capsys):
+    assert agreement.main(["--root", str(doubly_annotated.root), "--articles", ARTICLE]) == 0
+    assert "1 articles annotated independently" in capsys.readouterr().out
+    assert not (doubly_annotated.corpus / "agreement").exists()
+    assert agreement.main(["--root", str(doubly_annotated.root), "--articles", "no-such-article"]) == 1
