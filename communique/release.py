@@ -326,7 +326,7 @@ def card_yaml(corpus: Corpus, manifest: Mapping[str, Any], card_source: Mapping[
     return card_data.to_yaml()
 
 
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---\n(?:.*?\n)??---(?:\n|\Z)", re.DOTALL)
 
 
 def with_front_matter(readme: str, yaml_text: str) -> str:

@@ -15,6 +15,7 @@ os.environ["HF_HOME"] = _HF_HOME
 os.environ["HF_DATASETS_CACHE"] = os.path.join(_HF_HOME, "datasets")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["CROISSANT_CACHE"] = os.path.join(_HF_HOME, "croissant")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from communique.layout import REPO_ROOT, Layout  # noqa: E402  (the environment must be set first)

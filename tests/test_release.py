@@ -224,6 +224,15 @@ def test_front_matter_replacement_is_idempotent():
     once = release.with_front_matter(body, "a: 1\n")
     assert once == "---\na: 1\n---\n" + body
     assert release.with_front_matter(once, "a: 2\n") == "---\na: 2\n---\n" + body
+    assert release.with_front_matter("---\n---\n" + body, "a: 3\n") == "---\na: 3\n---\n" + body
+
+
+@pytest.mark.parametrize("command", [release.main, splits.main])
+def test_commands_describe_themselves(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        command(["--help"])
+    assert exit_info.value.code == 0
+    assert "--check" in capsys.readouterr().out
 
 
 def test_committed_release_is_what_the_sources_build():
