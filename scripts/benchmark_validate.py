@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from communique.layout import Layout
+from communique.layout import REPO_ROOT, Layout
+from communique.markers import replace_block
 from communique.synthetic import generate_corpus
 
 
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md between the bench-validate markers")
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
     rows = []
@@ -89,7 +91,25 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    if args.readme:
+        readme = REPO_ROOT / "README.md"
+        command = "python scripts/benchmark_validate.py --readme --sizes " + " ".join(map(str, args.sizes))
+        readme.write_text(replace_block(readme.read_text(encoding="utf-8"), "bench-validate", command, markdown_table(rows)), encoding="utf-8")
     return 0
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The figures as the README's Markdown table."""
+    lines = [
+        "| articles | files | parse only, docs/s | validate 1 core, docs/s | validate all cores, docs/s | validate ÷ parse | peak RSS |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['articles']:,} | {row['files']:,} | {row['parse_docs_per_s']:,.0f} | {row['validate_1_core_docs_per_s']:,.0f} | "
+            f"{row['validate_all_cores_docs_per_s']:,.0f} ({row['cores']} cores) | {row['ratio_all_cores_to_parse']:.0%} | {row['peak_rss_mib']:.0f} MiB |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from communique.corpus import load_corpus
-from communique.stats import BEGIN, END, corpus_statistics, most_similar_pair, render_markdown, splice
+from communique.markers import markers, replace_block
+from communique.stats import corpus_statistics, most_similar_pair, render_markdown
 
 
 def test_statistics_of_the_fixture_corpus(fixture_corpus):
@@ -27,9 +28,10 @@ def test_most_similar_pair_finds_a_template():
     assert (first, second) == ("a", "b") and similarity > 0.2
 
 
-def test_splice_replaces_only_the_generated_block():
-    document = f"intro\n{BEGIN}\nold\n{END}\noutro\n"
-    assert splice(document, "new") == f"intro\n{BEGIN}\nnew\n{END}\noutro\n"
+def test_replace_block_replaces_only_the_generated_block():
+    begin, end = markers("stats", "communique stats")
+    document = f"intro\n{begin}\nold\n{end}\noutro\n"
+    assert replace_block(document, "stats", "communique stats", "new") == f"intro\n{begin}\nnew\n{end}\noutro\n"
 
 
 def test_markdown_lists_every_target(fixture_corpus):
