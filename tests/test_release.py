@@ -260,3 +260,14 @@ def test_committed_release_loads_with_declared_features(tmp_path: Path):
         for split, dataset in loaded.items():
             assert dataset.features == release.features_for(spec.kind, taxonomy)
             assert len(dataset) == manifest["configs"][spec.name]["splits"][split]["rows"]
+
+
+def test_release_without_splits_is_refused(built_root: Path, tmp_path: Path, capsys):
+    other = copy_of(built_root, tmp_path)
+    shutil.rmtree(other / "corpus" / "splits")
+    readme = (other / "README.md").read_bytes()
+    assert release.main(["--root", str(other)]) == 1
+    err = capsys.readouterr().err
+    assert "corpus/splits/random.json: $: split file missing; run `communique split`" in err and "nothing was written" in err
+    assert (other / "README.md").read_bytes() == readme
+    assert same_tree(built_root / "corpus" / "release", other / "corpus" / "release")
