@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add-article": ("communique.contribute:add_article_main", "add an article from a text or Markdown file"),
     "annotate": ("communique.contribute:annotate_main", "start an annotation skeleton pre-filled from the registry"),
     "resolve": ("communique.contribute:resolve_main", "turn spans written as quoted text into offsets"),
+    "reanchor": ("communique.contribute:reanchor_main", "bind stale annotations to a corrected article text"),
     "ls-export": ("communique.labelstudio:export_main", "write a Label Studio config and tasks with pre-annotations"),
     "ls-import": ("communique.labelstudio:import_main", "turn a Label Studio JSON export into annotation files"),
     "stats": ("communique.stats", "corpus statistics, coverage targets and the no-template check, into DATASHEET.md"),

@@ -234,6 +234,32 @@ def resolve_spans(annotation: dict[str, Any], text: str, file: str) -> dict[str,
     return result
 
 
+def reanchor_spans(annotation: dict[str, Any], text: str, text_sha256: str, file: str) -> dict[str, Any]:
+    """A copy of ``annotation`` bound to a changed text: each span moves to the nearest occurrence of its text.
+
+    A span whose text no longer occurs is an error naming it, so a deleted passage is never
+    silently re-attached somewhere else.
+    """
+
+    def move(span: dict[str, Any], path: str) -> dict[str, Any]:
+        positions = [m.start() for m in re.finditer(re.escape(span["text"]), text)]
+        if not positions:
+            raise ContributionError(f"{file}: {path}: {span['text']!r} no longer occurs in the text; remove or rewrite this span")
+        start = min(positions, key=lambda p: (abs(p - span["start"]), p))
+        return {"start": start, "end": start + len(span["text"]), "text": span["text"]}
+
+    result = dict(annotation, text_sha256=text_sha256)
+    result["actors"] = [
+        {**entry, "mentions": [move(m, f"$.actors[{i}].mentions[{j}]") for j, m in enumerate(entry["mentions"])]}
+        for i, entry in enumerate(annotation["actors"])
+    ]
+    result["stances"] = [
+        {**stance, "evidence": [move(e, f"$.stances[{i}].evidence[{j}]") for j, e in enumerate(stance["evidence"])]}
+        for i, stance in enumerate(annotation["stances"])
+    ]
+    return result
+
+
 def _load_article(layout: Layout, article_id: str) -> tuple[dict[str, Any], str]:
     path = layout.article(article_id)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,95}", article_id) or not path.is_file():
@@ -299,4 +325,29 @@ def resolve_main(argv: list[str] | None = None) -> int:
         return 1
     write_text(args.annotation, dumps(resolved))
     print(f"resolved spans in {args.annotation}; now run `communique validate`")
+    return 0
+
+
+def reanchor_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="communique reanchor", description="Bind stale annotations to their article's corrected text: every span moves to the nearest occurrence of its text (in place).")
+    parser.add_argument("annotations", type=Path, nargs="+", help="corpus/annotations/<article>/<annotator>.json files")
+    parser.add_argument("--root", type=Path, default=DEFAULT_LAYOUT.root)
+    args = parser.parse_args(argv)
+    layout = Layout(args.root.resolve())
+    updated: dict[Path, str] = {}
+    try:
+        for path in args.annotations:
+            data = read_json(path)
+            if isinstance(data, ReadFailure):
+                raise ContributionError(f"{path}: $: {data.message}")
+            if not isinstance(data, dict) or not isinstance(data.get("article_id"), str):
+                raise ContributionError(f"{path}: $.article_id: missing; the file must name its article")
+            article, text = _load_article(layout, data["article_id"])
+            updated[path] = dumps(reanchor_spans(data, text, article["text_sha256"], str(path)))
+    except (ContributionError, KeyError, TypeError) as error:
+        print(error if isinstance(error, ContributionError) else f"{path}: $: not an annotation ({error})", file=sys.stderr)
+        return 1
+    for path, content in updated.items():
+        write_text(path, content)
+    print(f"re-anchored {len(updated)} annotation(s); run `communique validate`")
     return 0

@@ -86,3 +86,32 @@ def test_annotate_refuses_bad_input(fixture_corpus, capsys):
     assert contribute.annotate_main(["fixture-maritime-incident", "--annotator", "gold", *root]) == 1
     assert contribute.annotate_main(["fixture-maritime-incident", "--annotator", "ann-test", *root]) == 1
     assert "exists already" in capsys.readouterr().err
+
+
+def test_reanchor_follows_an_edited_text(fixture_corpus, capsys):
+    from communique.text import sha256_text
+
+    path = fixture_corpus.article("fixture-maritime-incident")
+    article = json.loads(path.read_text())
+    article["text"] = "A new first sentence. " + article["text"]
+    article["text_sha256"], article["text_length"] = sha256_text(article["text"]), len(article["text"])
+    path.write_text(json.dumps(article))
+    assert not validate_tree(fixture_corpus).ok
+    files = [str(fixture_corpus.annotation("fixture-maritime-incident", name)) for name in ("ann-test", "gold")]
+    assert contribute.reanchor_main([*files, "--root", str(fixture_corpus.root)]) == 0
+    assert validate_tree(fixture_corpus).ok
+
+
+def test_reanchor_refuses_a_deleted_span(fixture_corpus, capsys):
+    from communique.text import sha256_text
+
+    path = fixture_corpus.article("fixture-maritime-incident")
+    article = json.loads(path.read_text())
+    article["text"] = article["text"].replace("Beijing rejected the account.", "No comment.")
+    article["text_sha256"], article["text_length"] = sha256_text(article["text"]), len(article["text"])
+    path.write_text(json.dumps(article))
+    annotation = fixture_corpus.annotation("fixture-maritime-incident", "ann-test")
+    before = annotation.read_text()
+    assert contribute.reanchor_main([str(annotation), "--root", str(fixture_corpus.root)]) == 1
+    assert "'Beijing' no longer occurs" in capsys.readouterr().err
+    assert annotation.read_text() == before
