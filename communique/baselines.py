@@ -196,14 +196,30 @@ def _fit_ovr(features: Any, targets: np.ndarray, c: float) -> OneVsRestClassifie
     return OneVsRestClassifier(LogisticRegression(C=c, max_iter=MAX_ITER)).fit(features, targets)
 
 
-def _topic_predictions(rows: Rows, probabilities: np.ndarray, classes: Sequence[str], threshold: float) -> Predictions:
-    """Labels at or above ``threshold``, always including the most probable one, which is the primary."""
+def _fit_primary(features: Any, rows: Rows, c: float) -> Any:
+    """A multi-class model of the primary topic: the most probable of several labels is a poor guess of it."""
+    primaries = [r["primary"] for r in rows]
+    model = LogisticRegression(C=c, max_iter=MAX_ITER) if len(set(primaries)) > 1 else DummyClassifier(strategy="most_frequent")
+    return model.fit(features, primaries)
+
+
+def _topic_predictions(rows: Rows, probabilities: np.ndarray, classes: Sequence[str], threshold: float, primaries: Sequence[str]) -> Predictions:
+    """Labels at or above ``threshold`` plus the predicted primary topic."""
     out: Predictions = {}
-    for row, p in zip(rows, probabilities):
-        primary = classes[int(np.argmax(p))]
-        labels = sorted({primary, *(c for c, v in zip(classes, p) if v >= threshold)}, key=list(classes).index)
-        out[row["id"]] = {"labels": labels, "primary": primary}
+    for row, p, primary in zip(rows, probabilities, primaries):
+        labels = sorted({str(primary), *(c for c, v in zip(classes, p) if v >= threshold)})
+        out[row["id"]] = {"labels": labels, "primary": str(primary)}
     return out
+
+
+def _topic_fit(features: Any, rows: Rows, context: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    binarizer, targets = _topic_targets(rows, context.taxonomy)
+    return {"binarizer": binarizer, "model": _fit_ovr(features, targets, params["C"]), "primary": _fit_primary(features, rows, params["C"]), "threshold": params["threshold"]}
+
+
+def _topic_predict(fitted: Mapping[str, Any], features: Any, rows: Rows) -> Predictions:
+    probabilities = fitted["model"].predict_proba(features)
+    return _topic_predictions(rows, probabilities, list(fitted["binarizer"].classes_), fitted["threshold"], fitted["primary"].predict(features))
 
 
 def _fit_label(features: Any, rows: Rows, c: float, class_weight: str | None) -> LogisticRegression:
@@ -246,12 +262,14 @@ def _stance_grid(train: Rows, validation: Rows, x_train: Any, x_validation: Any,
 
 
 def _topic_grid(train: Rows, validation: Rows, x_train: Any, x_validation: Any, context: Context) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    binarizer, targets = _topic_targets(train, context.taxonomy)
+    """C (shared by the label and primary models) and the probability threshold on validation micro-F1."""
     trials = []
     for c in C_GRID:
-        probabilities = _fit_ovr(x_train, targets, c).predict_proba(x_validation)
+        fitted = _topic_fit(x_train, train, context, {"C": c, "threshold": 0.5})
+        probabilities = fitted["model"].predict_proba(x_validation)
+        primaries = fitted["primary"].predict(x_validation)
         for threshold in THRESHOLDS:
-            predictions = _topic_predictions(validation, probabilities, list(binarizer.classes_), threshold)
+            predictions = _topic_predictions(validation, probabilities, list(fitted["binarizer"].classes_), threshold, primaries)
             trials.append(({"C": c, "threshold": threshold}, _validation_scores("topics", validation, predictions, context)))
     return _pick("topics", trials)
 
@@ -317,9 +335,7 @@ def _tfidf_tune(task: str, train: Rows, validation: Rows, context: Context) -> t
 def _tfidf_fit(task: str, rows: Rows, context: Context, params: dict[str, Any]) -> dict[str, Any]:
     if task == "topics":
         vectorizer = topic_vectorizer()
-        features = vectorizer.fit_transform([article_text(r) for r in rows])
-        binarizer, targets = _topic_targets(rows, context.taxonomy)
-        return {"vectorizer": vectorizer, "binarizer": binarizer, "model": _fit_ovr(features, targets, params["C"]), "threshold": params["threshold"]}
+        return {"vectorizer": vectorizer, **_topic_fit(vectorizer.fit_transform([article_text(r) for r in rows]), rows, context, params)}
     vectorizer = stance_vectorizer()
     return {"vectorizer": vectorizer, **_stance_fit(vectorizer.fit_transform(dyad_features(rows, context)), rows, params)}
 
@@ -328,8 +344,7 @@ def _tfidf_predict(task: str, fitted: dict[str, Any], rows: Rows, context: Conte
     if not rows:
         return {}
     if task == "topics":
-        probabilities = fitted["model"].predict_proba(fitted["vectorizer"].transform([article_text(r) for r in rows]))
-        return _topic_predictions(rows, probabilities, list(fitted["binarizer"].classes_), fitted["threshold"])
+        return _topic_predict(fitted, fitted["vectorizer"].transform([article_text(r) for r in rows]), rows)
     return _stance_predictions(rows, fitted, fitted["vectorizer"].transform(dyad_features(rows, context)))
 
 
@@ -392,8 +407,7 @@ def _embeddings_tune(task: str, train: Rows, validation: Rows, context: Context)
 def _embeddings_fit(task: str, rows: Rows, context: Context, params: dict[str, Any]) -> dict[str, Any]:
     features, categorical = _embedding_features(task, rows, context)
     if task == "topics":
-        binarizer, targets = _topic_targets(rows, context.taxonomy)
-        return {"binarizer": binarizer, "model": _fit_ovr(features, targets, params["C"]), "threshold": params["threshold"]}
+        return _topic_fit(features, rows, context, params)
     return {"categorical": categorical, **_stance_fit(features, rows, params)}
 
 
@@ -402,7 +416,7 @@ def _embeddings_predict(task: str, fitted: dict[str, Any], rows: Rows, context: 
         return {}
     features, _ = _embedding_features(task, rows, context, fitted.get("categorical"))
     if task == "topics":
-        return _topic_predictions(rows, fitted["model"].predict_proba(features), list(fitted["binarizer"].classes_), fitted["threshold"])
+        return _topic_predict(fitted, features, rows)
     return _stance_predictions(rows, fitted, features)
 
 
