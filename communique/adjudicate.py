@@ -37,6 +37,31 @@ def _merge_spans(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(kept, key=lambda s: (s["start"], s["end"]))
 
 
+def _drop_nested_mentions(actors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Resolve overlaps between different actors' mentions: the longer span wins (guidelines M3).
+
+    One annotator's "Seoul's Unification Ministry" and the other's "Seoul" inside it are both
+    kept by the per-actor union; only the agency's longer name survives here. An actor left
+    without mentions is dropped.
+    """
+    spans = sorted(
+        ((m["end"] - m["start"], m["start"], entry["actor"]) for entry in actors for m in entry["mentions"]),
+        key=lambda s: (-s[0], s[1], s[2]),
+    )
+    kept: set[tuple[int, str]] = set()
+    occupied: list[tuple[int, int]] = []
+    for length, start, actor in spans:
+        if all(start + length <= a or b <= start for a, b in occupied):
+            occupied.append((start, start + length))
+            kept.add((start, actor))
+    result = []
+    for entry in actors:
+        mentions = [m for m in entry["mentions"] if (m["start"], entry["actor"]) in kept]
+        if mentions:
+            result.append({**entry, "mentions": mentions})
+    return result
+
+
 def _stance_summary(stance: dict[str, Any]) -> str:
     return "/".join([stance["label"], stance["mode"], stance.get("event_type", "-")])
 
@@ -114,6 +139,7 @@ def build_gold(article_id: str, sources: dict[str, dict[str, Any]], decisions: d
                 mentions.append(m)
         if mentions:
             actors.append({"actor": actor, "salience": salience, "mentions": _merge_spans(mentions)})
+    actors = _drop_nested_mentions(actors)
 
     stance_maps = {n: {(s["source"], s["target"]): s for s in sources[n]["stances"]} for n in names}
     stances = []

@@ -121,3 +121,16 @@ def test_agreement_on_chosen_articles_prints_and_writes_nothing(doubly_annotated
     assert "1 articles annotated independently" in capsys.readouterr().out
     assert not (doubly_annotated.corpus / "agreement").exists()
     assert agreement.main(["--root", str(doubly_annotated.root), "--articles", "no-such-article"]) == 1
+
+
+def test_gold_keeps_the_longer_of_two_actors_overlapping_mentions(doubly_annotated):
+    second_path = doubly_annotated.annotation(ARTICLE, "ann-second")
+    second = json.loads(second_path.read_text())
+    coast_guard = next(a for a in second["actors"] if a["actor"] == "CHN.coast-guard")["mentions"][0]
+    china = {"start": coast_guard["start"], "end": coast_guard["start"] + 5, "text": "China"}
+    next(a for a in second["actors"] if a["actor"] == "CHN")["mentions"].append(china)
+    second_path.write_text(json.dumps(second))
+    first = json.loads(doubly_annotated.annotation(ARTICLE, "ann-test").read_text())
+    gold = adjudicate.build_gold(ARTICLE, {"ann-test": first, "ann-second": second}, {}, None)
+    china_mentions = next(a for a in gold["actors"] if a["actor"] == "CHN")["mentions"]
+    assert china not in china_mentions and len(china_mentions) == 1
