@@ -26,7 +26,6 @@ from communique.layout import DEFAULT_LAYOUT, Layout
 from communique.registry import ActorRegistry
 from communique.schemas import load_schemas
 from communique.similarity import NEAR_DUPLICATE_THRESHOLD, jaccard, shingles
-from communique.taxonomy import load_taxonomy
 from communique.text import normalise, sha256_text
 from communique.validate import schema_problems
 
@@ -36,6 +35,14 @@ class ContributionError(Exception):
 
 
 # -------------------------------------------------------------------------------- articles
+
+
+def guidelines_version(layout: Layout) -> str:
+    """The version of corpus/GUIDELINES.md (its "**Version X.Y.Z**" line), written into new annotations."""
+    found = re.search(r"\*\*Version (\d+\.\d+\.\d+)\*\*", (layout.corpus / "GUIDELINES.md").read_text(encoding="utf-8"))
+    if not found:
+        raise ContributionError(f"{layout.relative(layout.corpus / 'GUIDELINES.md')}: no '**Version X.Y.Z**' line")
+    return found.group(1)
 
 
 def next_version(version: str) -> str:
@@ -298,7 +305,11 @@ def annotate_main(argv: list[str] | None = None) -> int:
     if target.exists() and not args.force:
         print(f"{layout.relative(target)}: $: exists already; edit it, or pass --force to start again", file=sys.stderr)
         return 1
-    guidelines = load_taxonomy(layout.taxonomy).version
+    try:
+        guidelines = guidelines_version(layout)
+    except (ContributionError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
     result = skeleton(article, text, args.annotator, ActorRegistry.from_data(registry_data), guidelines)
     write_text(target, dumps(result))
     mentions = sum(len(a["mentions"]) for a in result["actors"])

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from communique.contribute import skeleton
+from communique.contribute import ContributionError, guidelines_version, skeleton
 from communique.corpus import CorpusInvalid, load_corpus
 from communique.jsonio import ReadFailure, dumps, read_json, write_text
 from communique.layout import DEFAULT_LAYOUT, Layout
@@ -270,7 +270,7 @@ def export_main(argv: list[str] | None = None) -> int:
             return 1
         article, text = corpus.articles[article_id], corpus.text(article_id)
         if args.prefill == "skeleton":
-            prefill = skeleton(article, text, "skeleton", corpus.registry, corpus.taxonomy.version)
+            prefill = skeleton(article, text, "skeleton", corpus.registry, guidelines_version(layout))
         else:
             prefill = corpus.annotations.get(article_id, {}).get(args.prefill)
         tasks.append(task_for(article, text, prefill, f"communique-{args.prefill}"))
@@ -310,12 +310,12 @@ def import_main(argv: list[str] | None = None) -> int:
             if not submitted:
                 continue
             a_index = task["annotations"].index(submitted[-1])
-            annotation = result_to_annotation(submitted[-1].get("result", []), text, corpus.articles[article_id], args.annotator, corpus.taxonomy.version, f"{where}.annotations[{a_index}]")
+            annotation = result_to_annotation(submitted[-1].get("result", []), text, corpus.articles[article_id], args.annotator, guidelines_version(layout), f"{where}.annotations[{a_index}]")
             target = layout.annotation(article_id, args.annotator)
             if target.exists() and not args.force:
                 raise LabelStudioError(f"{layout.relative(target)}: exists already; pass --force to overwrite")
             files[target] = dumps(annotation)
-    except LabelStudioError as error:
+    except (LabelStudioError, ContributionError) as error:
         print(f"{args.export}: {error}", file=sys.stderr)
         return 1
     for path, content in files.items():
