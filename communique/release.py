@@ -243,29 +243,50 @@ def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any
         return article.get("text") if include_hydrated else committed_text(article)
 
     placements = {scheme: article_splits(corpus, document) for scheme, document in split_documents.items()}
-    configs: dict[str, Any] = {}
+    specs = config_specs()
+    ids = corpus.ids()
+    written: dict[str, dict[str, int]] = {spec.name: {} for spec in specs}
     hashes: dict[str, str] = {}
-    for spec in config_specs():
-        placed = placements[spec.scheme]
-        splits: dict[str, Any] = {}
-        for split in SPLITS:
-            ids = [a for a in corpus.ids() if placed.get(a) == split]
-            relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
-            path = out / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            count = 0
-            digest = hashlib.sha256()
-            with path.open("wb") as stream:
-                for row in rows_for(spec.kind, corpus, ids, text_of):
-                    line = dumps_line(row).encode("utf-8")
-                    stream.write(line)
-                    digest.update(line)
-                    count += 1
-            if count == 0:
-                path.unlink()
-                continue
-            splits[split] = {"file": relative, "rows": count}
-            hashes[relative] = digest.hexdigest()
+    for kind in dict.fromkeys(spec.kind for spec in specs):
+        # A row does not depend on the scheme: serialise it once and append it to the file of its
+        # split in every scheme's config of this kind. Files keep article-id order.
+        targets = [spec for spec in specs if spec.kind == kind]
+        streams, digests = {}, {}
+        try:
+            for spec in targets:
+                for split in SPLITS:
+                    relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
+                    path = out / relative
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    streams[spec.name, split] = path.open("wb", buffering=1 << 20)
+                    digests[spec.name, split] = hashlib.sha256()
+                    written[spec.name][split] = 0
+            for article_id in ids:
+                destinations = [(spec.name, split) for spec in targets if (split := placements[spec.scheme].get(article_id)) in SPLITS]
+                if not destinations:
+                    continue
+                lines = [dumps_line(row).encode("utf-8") for row in rows_for(kind, corpus, (article_id,), text_of)]
+                if not lines:
+                    continue
+                block = b"".join(lines)
+                for destination in destinations:
+                    streams[destination].write(block)
+                    digests[destination].update(block)
+                    written[destination[0]][destination[1]] += len(lines)
+        finally:
+            for stream in streams.values():
+                stream.close()
+        for spec in targets:
+            for split in SPLITS:
+                relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
+                if written[spec.name][split] == 0:
+                    (out / relative).unlink()
+                else:
+                    hashes[relative] = digests[spec.name, split].hexdigest()
+    configs: dict[str, Any] = {}
+    for spec in specs:
+        splits = {split: {"file": f"data/{spec.name}/{split}.{DATA_FORMAT}", "rows": rows}
+                  for split, rows in written[spec.name].items() if rows}
         configs[spec.name] = {"kind": spec.kind, "scheme": spec.scheme, "splits": splits}
     left_out = {
         "unhydrated_external": sorted(a for a, art in corpus.articles.items() if corpus.gold(a) and text_of(art) is None),

@@ -30,6 +30,20 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+_NON_WORD_ASCII = bytes(c if (chr(c).isascii() and (chr(c).isalnum() or c == ord("_"))) else ord(" ") for c in range(256)).lower()
+
+
+def _token_keys(text: str) -> list:
+    """Distinct-token keys of :func:`words` (its tokens, UTF-8 encoded), fast for ASCII text.
+
+    On ASCII text ``\\w`` is exactly ``[A-Za-z0-9_]``, so a byte translation and a split give the
+    same tokens as the regular expression, several times faster.
+    """
+    if text.isascii():
+        return text.encode("ascii").translate(_NON_WORD_ASCII).split()
+    return [token.encode("utf-8") for token in words(text)]
+
+
 def shingles(text: str, n: int = SHINGLE_WORDS) -> set[tuple[str, ...]]:
     """The set of word ``n``-grams of ``text``; a text shorter than ``n`` words is one shingle."""
     tokens = words(text)
@@ -62,7 +76,7 @@ class SimilarPair:
     similarity: float
 
 
-def _hashed_shingles(tokens: list[str], vocabulary: dict[str, int], n: int) -> np.ndarray:
+def _hashed_shingles(tokens: list, vocabulary: dict, n: int) -> np.ndarray:
     """Sorted unique 64-bit codes of the ``n``-gram shingles of ``tokens``."""
     new = [token for token in dict.fromkeys(tokens) if token not in vocabulary]
     vocabulary.update(zip(new, range(len(vocabulary) + 1, len(vocabulary) + 1 + len(new))))
@@ -92,7 +106,7 @@ def similar_pairs(
     items = sorted(texts.items() if isinstance(texts, Mapping) else texts)
     ids = [doc for doc, _ in items]
     vocabulary: dict[str, int] = {}
-    sets = [_hashed_shingles(words(text), vocabulary, n) for _, text in items]
+    sets = [_hashed_shingles(_token_keys(text), vocabulary, n) for _, text in items]
     sizes = np.array([len(s) for s in sets], dtype=np.int64)
     if len(items) < 2 or not sizes.any():
         return []

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import hashlib
 import random
 import sys
 from collections import Counter
@@ -34,15 +35,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from communique import cache
 from communique.corpus import Corpus, CorpusInvalid, load_corpus
 from communique.jsonio import ReadFailure, read_json, write_json
 from communique.layout import DEFAULT_LAYOUT, Layout
-from communique.similarity import NEAR_DUPLICATE_THRESHOLD, SimilarPair, similar_pairs
+from communique.similarity import NEAR_DUPLICATE_THRESHOLD, SHINGLE_WORDS, SimilarPair, similar_pairs
 
 SPLITS = ("train", "validation", "test")
 SCHEMES = ("random", "temporal")
 FRACTIONS = {"train": 0.70, "validation": 0.15, "test": 0.15}
 DEFAULT_SEED = 13
+NEAR_DUPLICATES = "near-duplicates.json"
 
 
 @dataclass
@@ -305,9 +308,25 @@ def plan_split(
 
 
 def near_duplicates(corpus: Corpus, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> list[SimilarPair]:
-    """Near-duplicate pairs among the committed article texts."""
+    """Near-duplicate pairs among the committed article texts.
+
+    The exact search is the costliest step of ``split`` and ``release``; on a validated corpus (where
+    ``text_sha256`` is checked against every text) its result is cached under the set of
+    ``(id, text_sha256)``, the threshold and the package source, so the second command reuses it.
+    """
     texts = {a_id: text for a_id, article in corpus.articles.items() if (text := committed_text(article))}
-    return similar_pairs(texts, threshold)
+    if not corpus.validated:
+        return similar_pairs(texts, threshold)
+    digest = hashlib.sha256(f"{cache.package_digest()}\0{threshold!r}\0{SHINGLE_WORDS}\0".encode())
+    for a_id in sorted(texts):
+        digest.update(f"{a_id}\0{corpus.articles[a_id]['text_sha256']}\n".encode())
+    key = digest.hexdigest()
+    stored = cache.read(corpus.layout, NEAR_DUPLICATES, key)
+    if isinstance(stored, list):
+        return [SimilarPair(a, b, similarity) for a, b, similarity in stored]
+    pairs = similar_pairs(texts, threshold)
+    cache.write(corpus.layout, NEAR_DUPLICATES, key, [[p.a, p.b, p.similarity] for p in pairs])
+    return pairs
 
 
 # ------------------------------------------------------------------------------- checks

@@ -4,8 +4,10 @@ On a synthetic corpus of N articles (``communique.synthetic.generate_corpus``; g
 timed) this measures, each step in a fresh process:
 
 - ``communique split`` and ``communique release``: wall time and peak RSS (the process and its
-  validation workers);
-- ``load_corpus`` alone (validation + reading), to show what the two commands share;
+  validation workers). The local cache (``<root>/.cache``) is deleted first, so ``split`` validates
+  the corpus and searches near-duplicates from scratch; ``release`` then finds both results cached
+  for the unchanged tree, as it does when the two commands run one after the other;
+- ``load_corpus`` alone (validation + reading, cache deleted first), to show what the two commands share;
 - ``load_dataset(<root>, "articles")``: cold (builds the Arrow cache) and warm (cache reused),
   against the floor of reading the same JSONL files directly with pyarrow and with pandas.
 
@@ -54,6 +56,8 @@ STEPS = {
 
 def measure(step: str, root: Path, cache: Path) -> dict:
     """Run one step in a fresh interpreter (imports untimed); returns seconds, peak RSS (MiB) and exit status."""
+    if step in ("load_corpus", "split"):  # cold: nothing validated or searched yet
+        subprocess.run(["rm", "-rf", str(root / ".cache")], check=True)
     setup, body = (part.format(root=str(root), cache=str(cache)) for part in STEPS[step])
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(cache / "hf-home"),
            "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
@@ -77,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             generate_corpus(root, args.articles, args.seed)
             print(f"generated {args.articles} articles in {time.perf_counter() - start:.1f} s (not timed below)", flush=True)
-        for generated in ("splits", "release"):
-            target = root / "corpus" / generated
+        for target in (root / "corpus" / "splits", root / "corpus" / "release", root / ".cache"):
             if target.exists():
                 subprocess.run(["rm", "-rf", str(target)], check=True)
         card = root / "corpus" / "card.json"
