@@ -17,6 +17,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["CROISSANT_CACHE"] = os.path.join(_HF_HOME, "croissant")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["COMMUNIQUE_NO_CACHE"] = "1"  # commands run by tests never write the repository's .cache/
 
 from communique.layout import REPO_ROOT, Layout  # noqa: E402  (the environment must be set first)
 

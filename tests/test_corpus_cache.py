@@ -12,6 +12,12 @@ from communique.corpus import CorpusInvalid, load_corpus
 from communique.layout import Layout
 
 
+@pytest.fixture(autouse=True)
+def cache_enabled(monkeypatch):
+    """These tests exercise the cache, on temporary trees only (conftest turns it off elsewhere)."""
+    monkeypatch.setenv("COMMUNIQUE_NO_CACHE", "0")
+
+
 @pytest.fixture
 def counted(monkeypatch):
     calls = []
