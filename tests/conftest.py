@@ -3,12 +3,14 @@ temporary folder and everything is offline."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 _HF_HOME = tempfile.mkdtemp(prefix="communique-test-hf-")
 os.environ["HF_HOME"] = _HF_HOME
@@ -18,6 +20,9 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["CROISSANT_CACHE"] = os.path.join(_HF_HOME, "croissant")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["COMMUNIQUE_NO_CACHE"] = "1"  # commands run by tests never write the repository's .cache/
+settings.register_profile("communique", database=None)  # and hypothesis writes no .hypothesis/ there
+settings.load_profile("communique")
+atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 
 from communique.layout import REPO_ROOT, Layout  # noqa: E402  (the environment must be set first)
 
