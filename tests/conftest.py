@@ -9,10 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
-from hypothesis import settings
-
 _HF_HOME = tempfile.mkdtemp(prefix="communique-test-hf-")
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(_HF_HOME, "hypothesis")
 os.environ["HF_HOME"] = _HF_HOME
 os.environ["HF_DATASETS_CACHE"] = os.path.join(_HF_HOME, "datasets")
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -20,11 +18,15 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["CROISSANT_CACHE"] = os.path.join(_HF_HOME, "croissant")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["COMMUNIQUE_NO_CACHE"] = "1"  # commands run by tests never write the repository's .cache/
-settings.register_profile("communique", database=None)  # and hypothesis writes no .hypothesis/ there
-settings.load_profile("communique")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 
-from communique.layout import REPO_ROOT, Layout  # noqa: E402  (the environment must be set first)
+import pytest  # noqa: E402  (the environment must be set first)
+from hypothesis import settings  # noqa: E402
+
+from communique.layout import REPO_ROOT, Layout  # noqa: E402
+
+settings.register_profile("communique", database=None)  # hypothesis keeps no example database
+settings.load_profile("communique")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_EXTERNAL = REPO_ROOT.parent / "shared" / "external"
