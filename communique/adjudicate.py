@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.corpus import Corpus, load_corpus
-from communique.jsonio import ReadFailure, dumps, read_json, write_text
+from communique.jsonio import ReadFailure, dumps, read_json, stale_files, write_or_check
 from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.validate import check_annotation
 
@@ -255,13 +255,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     files, problems, pending = plan(corpus)
     if args.check:
-        stale = [layout.relative(p) for p, c in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != c]
+        stale = [layout.relative(p) for p in stale_files(files)]
         for line in problems + pending + [f"{name}: out of date (run `communique adjudicate`)" for name in stale]:
             print(line, file=sys.stderr)
         return 1 if stale or problems or pending else 0
-    for path, content in files.items():
-        if not path.is_file() or path.read_text(encoding="utf-8") != content:
-            write_text(path, content)
+    write_or_check(files, False, "gold", "communique adjudicate")
     for line in problems:
         print(line, file=sys.stderr)
     for line in pending:

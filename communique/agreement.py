@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 from communique.corpus import Corpus, CorpusInvalid, load_corpus
-from communique.jsonio import dumps, write_text
+from communique.jsonio import dumps, write_or_check
 from communique.layout import DEFAULT_LAYOUT, Layout
 from communique.metrics import multilabel_scores, prf_from_counts, span_counts
 
@@ -218,14 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     report = compute_agreement(corpus)
     files = report_files(layout, report)
-    if args.check:
-        stale = [layout.relative(p) for p, content in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != content]
-        if stale:
-            print("agreement report out of date (run `communique agreement`): " + ", ".join(stale), file=sys.stderr)
-            return 1
-        return 0
-    for path, content in files.items():
-        write_text(path, content)
-    print(render_markdown(report))
-    return 0
+    status = write_or_check(files, args.check, "agreement report", "communique agreement", layout.relative)
+    if not args.check:
+        print(render_markdown(report))
+    return status
 

@@ -8,10 +8,9 @@ leaderboard owns its table and plots); ``communique generate`` runs them all.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from communique.jsonio import dumps, write_text
+from communique.jsonio import dumps, stale_files, write_or_check
 from communique.layout import DEFAULT_LAYOUT, Layout
 from communique.taxonomy import labels_schema, load_taxonomy
 
@@ -27,15 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=DEFAULT_LAYOUT.root)
     args = parser.parse_args(argv)
     layout = Layout(args.root.resolve())
-    stale = []
-    for path, content in generated_files(layout).items():
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current != content:
-            stale.append(layout.relative(path))
-            if not args.check:
-                write_text(path, content)
-    if args.check and stale:
-        print("generated files out of date (run `communique generate`): " + ", ".join(stale), file=sys.stderr)
-        return 1
-    print(("regenerated: " + ", ".join(stale)) if stale else "generated files are up to date")
-    return 0
+    files = generated_files(layout)
+    stale = stale_files(files)
+    status = write_or_check(files, args.check, "generated files", "communique generate", layout.relative)
+    if not args.check:
+        print(("regenerated: " + ", ".join(map(layout.relative, stale))) if stale else "generated files are up to date")
+    return status

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -102,3 +103,25 @@ def replacing_directory(target: Path) -> Iterator[Path]:
         os.replace(target, retired)
     os.replace(building, target)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def stale_files(files: dict[Path, str]) -> list[Path]:
+    """The paths whose current content differs from what they should hold (missing ones included)."""
+    return [path for path, content in files.items() if not path.is_file() or path.read_text(encoding="utf-8") != content]
+
+
+def write_or_check(files: dict[Path, str], check: bool, what: str, command: str, shown: Callable[[Path], str] = str) -> int:
+    """Write generated ``files`` (only those that changed), or with ``check`` report the stale ones.
+
+    Returns the exit status: 1 when checking finds a stale file, else 0. One behaviour for every
+    command that owns generated files, so ``--check`` means the same everywhere.
+    """
+    stale = stale_files(files)
+    if check:
+        if stale:
+            print(f"{what} out of date (run `{command}`): " + ", ".join(map(shown, stale)), file=sys.stderr)
+            return 1
+        return 0
+    for path in stale:
+        write_text(path, files[path])
+    return 0

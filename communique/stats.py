@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.corpus import Corpus, CorpusInvalid, load_corpus
-from communique.jsonio import dumps, write_text
+from communique.jsonio import dumps, write_or_check
 from communique.layout import DEFAULT_LAYOUT, Layout
 from communique.markers import replace_block
 from communique.similarity import NEAR_DUPLICATE_THRESHOLD, jaccard, shingles
@@ -199,13 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"{layout.relative(layout.root / 'DATASHEET.md')}: $: {error}", file=sys.stderr)
         return 1
-    if args.check:
-        stale = [layout.relative(p) for p, c in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != c]
-        if stale:
-            print("statistics out of date (run `communique stats`): " + ", ".join(stale), file=sys.stderr)
-            return 1
-        return 0
-    for path, content in files.items():
-        write_text(path, content)
-    print(render_markdown(figures))
-    return 0
+    status = write_or_check(files, args.check, "statistics", "communique stats", layout.relative)
+    if not args.check:
+        print(render_markdown(figures))
+    return status
