@@ -34,7 +34,7 @@ from communique.layout import DEFAULT_LAYOUT, Layout
 from communique.registry import ActorRegistry
 from communique.scoring import score_task
 from communique.taxonomy import Taxonomy, load_taxonomy
-from communique.tasks import DEFAULT_SEED, RESAMPLES, SCHEMES, SPLITS, TASKS, ReleaseProblem, gold_rows, read_manifest
+from communique.tasks import DEFAULT_SEED, RESAMPLES, SCHEMES, SPLITS, TASKS, ReleaseProblem, gold_rows, read_manifest, read_registry
 
 HUMAN = "human"
 MODEL_ORDER = ("majority", "gazetteer", "tfidf-lr", "embeddings", HUMAN)
@@ -234,14 +234,11 @@ def _main(argv: list[str] | None) -> int:
         return 2
     try:
         manifest = read_manifest(layout)
+        registry = read_registry(layout)
     except ReleaseProblem as problem:
         print(problem, file=sys.stderr)
         return 1
     taxonomy = load_taxonomy(layout.taxonomy)
-    registry_data = read_json(layout.actors)
-    if isinstance(registry_data, ReadFailure):
-        print(f"{layout.relative(layout.actors)}: $: {registry_data.message}", file=sys.stderr)
-        return 1
     encoder = None
     extra_versions: dict[str, str] = {}
     if "embeddings" in names:
@@ -254,7 +251,7 @@ def _main(argv: list[str] | None) -> int:
             encoder = Encoder()
             extra_versions = Encoder.versions()
             print(f"loaded the embedding model in {time.perf_counter() - started:.1f} s")
-    context = Context.build(taxonomy, ActorRegistry.from_data(registry_data), encoder)
+    context = Context.build(taxonomy, registry, encoder)
     models = [BASELINES[n] for n in names]
     schemes = SCHEMES if args.scheme == "all" else (args.scheme,)
     total = time.perf_counter()

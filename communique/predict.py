@@ -24,10 +24,9 @@ from threadpoolctl import threadpool_limits
 from communique.baselines import BASELINES, Context
 from communique.embeddings import Encoder, unavailable_reason
 from communique.evaluate import models_dir, result_path
-from communique.jsonio import ReadFailure, dumps_line, read_json, write_text
+from communique.jsonio import dumps_line, read_json, write_text
 from communique.layout import DEFAULT_LAYOUT, Layout
-from communique.registry import ActorRegistry
-from communique.tasks import SCHEMES, TASKS, ReleaseProblem, gold_rows, read_manifest
+from communique.tasks import SCHEMES, TASKS, ReleaseProblem, gold_rows, read_manifest, read_registry
 from communique.taxonomy import load_taxonomy
 
 
@@ -122,11 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     if rows and isinstance(rows[0], str):
         print("\n".join(rows), file=sys.stderr)
         return 1
-    registry_data = read_json(layout.actors)
-    if isinstance(registry_data, ReadFailure):
-        print(f"{layout.relative(layout.actors)}: $: {registry_data.message}", file=sys.stderr)
+    try:
+        registry = read_registry(layout)
+    except ReleaseProblem as problem:
+        print(problem, file=sys.stderr)
         return 1
-    context = Context.build(load_taxonomy(layout.taxonomy), ActorRegistry.from_data(registry_data), encoder)
+    context = Context.build(load_taxonomy(layout.taxonomy), registry, encoder)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             fitted = load_or_train(layout, args.task, args.model, args.scheme, context)

@@ -23,12 +23,12 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from communique.jsonio import ReadFailure, dumps, read_json, write_text
+from communique.jsonio import dumps, write_text
 from communique.layout import DEFAULT_LAYOUT, Layout
 from communique.registry import ActorRegistry
 from communique.scoring import score_task
 from communique.taxonomy import Taxonomy, load_taxonomy
-from communique.tasks import DEFAULT_SEED, RESAMPLES, SCHEMES, SPLITS, TASKS, ReleaseProblem, gold_rows, read_manifest
+from communique.tasks import DEFAULT_SEED, RESAMPLES, SCHEMES, SPLITS, TASKS, ReleaseProblem, gold_rows, read_manifest, read_registry
 
 REQUIRED = {"topics": ("id", "labels", "primary"), "stance": ("id", "label"), "actors": ("id", "actors")}
 OPTIONAL = {"topics": (), "stance": ("mode",), "actors": ("main", "mentions")}
@@ -237,20 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = read_manifest(layout)
         gold, files = gold_rows(layout, manifest, task, args.scheme, args.split)
+        registry = read_registry(layout)
     except ReleaseProblem as problem:
         print(problem, file=sys.stderr)
         return 1
     taxonomy = load_taxonomy(layout.taxonomy)
-    registry_data = read_json(layout.actors)
-    if isinstance(registry_data, ReadFailure):
-        print(f"{layout.relative(layout.actors)}: $: {registry_data.message}", file=sys.stderr)
-        return 1
     try:
         raw = args.predictions.read_bytes()
     except OSError as error:
         print(f"{args.predictions}: line 1: $: cannot read the file: {error.strerror}", file=sys.stderr)
         return 1
-    parsed = parse_predictions(task.name, raw, str(args.predictions), gold, taxonomy, ActorRegistry.from_data(registry_data))
+    parsed = parse_predictions(task.name, raw, str(args.predictions), gold, taxonomy, registry)
     if isinstance(parsed, list):
         print("\n".join(parsed), file=sys.stderr)
         print(f"{len(parsed)} problem(s); not scored", file=sys.stderr)

@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from communique.registry import ActorRegistry
+from communique.jsonio import ReadFailure, read_json
 from communique.layout import Layout
 
 SPLITS = ("train", "validation", "test")
@@ -109,6 +111,14 @@ def read_manifest(layout: Layout) -> dict[str, Any]:
     if not path.is_file():
         raise ReleaseProblem(f"{layout.relative(path)}: $: no release; run `communique split` and `communique release` first")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_registry(layout: Layout) -> ActorRegistry:
+    """The actor registry the release was built with; raises :class:`ReleaseProblem` if it cannot be read."""
+    data = read_json(layout.actors)
+    if isinstance(data, ReadFailure):
+        raise ReleaseProblem(f"{layout.relative(layout.actors)}: $: {data.message}")
+    return ActorRegistry.from_data(data)
 
 
 def read_config_split(layout: Layout, manifest: dict[str, Any], config: str, split: str) -> tuple[list[dict[str, Any]], str, str]:
