@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from communique.layout import REPO_ROOT
+from communique.markers import replace_block
 
 MODELS = "majority,tfidf-lr,gazetteer"
 
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for one evaluation (default 600)")
     parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="checkout whose corpus and release are the real corpus (default: this one)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md between the bench-baselines markers")
     args = parser.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="communique-baseline-bench-"))
@@ -108,12 +110,23 @@ def main(argv: list[str] | None = None) -> int:
         result = run_evaluate(root, "random", args.timeout)
         print(json.dumps({"corpus": f"synthetic-{size}", **result}, indent=1), flush=True)
         rows.append((f"synthetic {size:,}, random scheme", result))
-    print("\n| corpus | evaluate wall time | peak RSS |\n|---|---:|---:|")
-    for name, result in rows:
-        seconds = "did not finish in %.0f s" % args.timeout if result["status"] == "timeout" else f"{result['seconds']:.1f} s"
-        memory = "–" if result["peak_rss_mib"] is None else f"{result['peak_rss_mib'] / 1024:.2f} GiB"
-        print(f"| {name} | {seconds} | {memory} |")
+    table = markdown_table(rows, args.timeout)
+    print("\n" + table)
+    if args.readme:
+        readme = REPO_ROOT / "README.md"
+        command = "python scripts/benchmark_baselines.py --readme --sizes " + " ".join(map(str, args.sizes))
+        readme.write_text(replace_block(readme.read_text(encoding="utf-8"), "bench-baselines", command, table), encoding="utf-8")
     return 0
+
+
+def markdown_table(rows: list[tuple[str, dict]], timeout: float) -> str:
+    """The figures as the README's Markdown table."""
+    lines = ["| corpus | evaluate wall time | peak RSS |", "|---|---:|---:|"]
+    for name, result in rows:
+        seconds = "did not finish in %.0f s" % timeout if result["status"] == "timeout" else f"{result['seconds']:.1f} s"
+        memory = "–" if result["peak_rss_mib"] is None else f"{result['peak_rss_mib'] / 1024:.2f} GiB"
+        lines.append(f"| {name} | {seconds} | {memory} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
