@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from communique.layout import REPO_ROOT
+from communique.markers import replace_block
 from communique.synthetic import generate_corpus
 
 _MEASURE = """
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="where to put the corpus (default: a temporary folder); an existing corpus there is reused")
     parser.add_argument("--skip-load-corpus", action="store_true", help="do not time load_corpus on its own")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md between the bench-release markers")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="communique-bench-release-") as scratch:
         workdir = (args.workdir or Path(scratch)).resolve()
@@ -109,7 +111,24 @@ def main(argv: list[str] | None = None) -> int:
             "steps": results,
         }
         print(json.dumps(summary, indent=2))
+    if args.readme:
+        readme = REPO_ROOT / "README.md"
+        command = f"python scripts/benchmark_release.py --readme --articles {args.articles}"
+        readme.write_text(replace_block(readme.read_text(encoding="utf-8"), "bench-release", command, markdown_table(summary)), encoding="utf-8")
     return 0
+
+
+def markdown_table(summary: dict) -> str:
+    """The figures as the README's Markdown table."""
+    steps = summary["steps"]
+    seconds = lambda name: f"{steps[name]['seconds']:.1f} s" if name in steps else "–"  # noqa: E731
+    return "\n".join([
+        "| articles | `load_corpus` (cold) | `split` (cold) | `release` | split + release | peak RSS | release size | `load_dataset` cold / warm | pyarrow / pandas read |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {summary['articles']:,} | {seconds('load_corpus')} | {seconds('split')} | {seconds('release')} | "
+        f"{summary['split_plus_release_seconds']:.0f} s | {summary['peak_rss_mib'] / 1024:.1f} GiB | {summary['release_bytes'] / 1e9:.2f} GB | "
+        f"{seconds('load_dataset_cold')} / {seconds('load_dataset_warm')} | {seconds('pyarrow_floor')} / {seconds('pandas_floor')} |",
+    ])
 
 
 if __name__ == "__main__":
