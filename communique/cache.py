@@ -3,11 +3,12 @@
 It lives in ``<root>/.cache/communique/`` (ignored by git) and holds two records, each the latest
 one only:
 
-``validated.json``
-    the digest of every input of the validator (the bytes and names of every corpus file it
-    reads, the schema folder, the actor registry, ``corpus/VERSION`` and the source of this
-    package) of the last tree that validated without errors. :func:`communique.corpus.load_corpus`
-    computes that digest while it reads the tree and runs the validator only when it differs.
+``validated-units.json``
+    for the last tree that validated without errors: keyed by the digest of the validation
+    context (the schema folder, the actor registry, ``corpus/VERSION`` and the source of this
+    package), the digest of every unit's files (an article and its annotation folder, names and
+    bytes). The corpus pass (:func:`communique.validate.scan`) computes each unit's digest as it
+    reads the unit and validates only the units whose digest differs.
 ``near-duplicates.json``
     the near-duplicate pairs of the last validated set of committed texts, keyed by every
     ``(id, text_sha256)``, the threshold, the shingle size and the source of the similarity code.

@@ -6,21 +6,16 @@ Every downstream command (splits, release, agreement, baselines) reads the corpu
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from communique import cache
 from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.registry import ActorRegistry
 from communique.taxonomy import Taxonomy, load_taxonomy
-from communique.validate import Report, render, validate_tree
+from communique.validate import Report, UnitFiles, render, scan
 
-
-VALIDATED = "validated.json"
 
 
 class CorpusInvalid(Exception):
@@ -66,108 +61,35 @@ def _load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-class _Reader:
-    """Reads corpus files while feeding their names and bytes into one digest."""
-
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-
-    def mark(self, *parts: str) -> None:
-        self.digest.update("\0".join(parts).encode("utf-8", "surrogateescape") + b"\1")
-
-    def raw(self, path: Path) -> bytes:
-        data = path.read_bytes()
-        self.digest.update(len(data).to_bytes(8, "little"))
-        self.digest.update(data)
-        return data
-
-    def json(self, path: Path) -> Any:
-        return json.loads(self.raw(path).decode("utf-8"))
-
-    def tree(self, folder: Path, label: str) -> None:
-        """Every name and file below ``folder`` (the schema folder)."""
-        if not folder.is_dir():
-            self.mark(label, "absent")
-            return
-        for path in sorted(p for p in folder.rglob("*")):
-            relative = path.relative_to(folder).as_posix()
-            if path.is_file():
-                self.mark(label, "file", relative)
-                self.raw(path)
-            else:
-                self.mark(label, "other", relative)
-
-
-def _entries(folder: Path) -> list[tuple[str, bool]]:
-    """(name, is a directory) of every entry of ``folder``, sorted by name; empty if it is no folder."""
-    if not folder.is_dir():
-        return []
-    with os.scandir(folder) as found:
-        return sorted((entry.name, entry.is_dir()) for entry in found)
-
-
-def _read_tree(layout: Layout, reader: _Reader) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
-    """Articles and annotations, every name and byte the validator looks at fed to ``reader``."""
-    reader.mark("package", cache.package_digest())
-    reader.tree(layout.schema, "schema")
-    for path in (layout.actors, layout.corpus / "VERSION"):
-        reader.mark("file", path.name)
-        if path.is_file():
-            reader.raw(path)
-    articles: dict[str, dict[str, Any]] = {}
-    for name, is_dir in _entries(layout.articles):
-        reader.mark("articles", name, str(is_dir))
-        if is_dir or not name.endswith(".json"):
-            continue
-        article = reader.json(layout.articles / name)
-        if "text" not in article:
-            hydrated = layout.hydrated_text(name[:-5])
-            reader.mark("hydrated", hydrated.name, str(hydrated.is_file()))
-            if hydrated.is_file():
-                reader.raw(hydrated)
-            hydrated = layout.hydrated_text(article["id"])
-            article["text"] = hydrated.read_text(encoding="utf-8") if hydrated.is_file() else None
-        articles[article["id"]] = article
-    annotations: dict[str, dict[str, dict[str, Any]]] = {}
-    for folder_name, is_dir in _entries(layout.annotations):
-        reader.mark("annotations", folder_name, str(is_dir))
-        if not is_dir:
-            continue
-        folder = layout.annotations / folder_name
-        loaded = {}
-        for name, inner_dir in _entries(folder):
-            reader.mark("annotation", name, str(inner_dir))
-            if not inner_dir and name.endswith(".json"):
-                loaded[name[:-5]] = reader.json(folder / name)
-        annotations[folder_name] = loaded
-    return articles, annotations
+def _documents(unit: UnitFiles) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A unit's article (an external one's ``text`` set from its hydrated copy, or None) and annotations."""
+    article = unit.article
+    if isinstance(article, dict) and "text" not in article:
+        article["text"] = unit.hydrated
+    return article, (unit.annotations() if unit.annotation_dir is not None else None)
 
 
 def load_corpus(layout: Layout = DEFAULT_LAYOUT, validate: bool = True) -> Corpus:
     """Load the corpus at ``layout``; raises :class:`CorpusInvalid` if validation finds an error.
 
-    The tree is read once; every name and byte the validator depends on (and the source of this
-    package) is digested on the way. The full validator runs unless the last tree that validated
-    clean had the same digest (:mod:`communique.cache`), so a command run alone always builds on a
-    validated corpus and a second command on an unchanged tree does not validate it again.
+    Every file is read once, in one pass that also validates it (:func:`communique.validate.scan`);
+    a unit whose files are byte for byte those of the last tree that validated clean is not checked
+    again, so a command run alone always builds on a validated corpus and a second command on an
+    unchanged tree costs little more than reading it. With ``validate=False`` nothing is checked
+    and a file that does not parse is an error.
     """
-    reader = _Reader()
-    try:
-        articles, annotations = _read_tree(layout, reader)
-    except Exception:
-        if not validate:
-            raise
-        report = validate_tree(layout)
-        if not report.ok:
-            raise CorpusInvalid(report) from None
-        raise
-    if validate:
-        key = reader.digest.hexdigest()
-        if cache.read(layout, VALIDATED, key) is None:
-            report = validate_tree(layout)
-            if not report.ok:
-                raise CorpusInvalid(report)
-            cache.write(layout, VALIDATED, key, {"articles": report.articles, "annotations": report.annotations})
+    result = scan(layout, _documents, validate="changed" if validate else "none")
+    if not result.report.ok:
+        raise CorpusInvalid(result.report)
+    if result.failures:
+        raise RuntimeError("reading the corpus failed although it validated:\n" + "\n".join(result.failures))
+    articles: dict[str, dict[str, Any]] = {}
+    annotations: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, (article, annotated) in result.results:
+        if article is not None:
+            articles[article["id"]] = article
+        if annotated is not None:
+            annotations[key] = annotated
     return Corpus(
         layout=layout,
         version=(layout.corpus / "VERSION").read_text(encoding="utf-8").strip(),

@@ -11,7 +11,9 @@ flat in the size of the corpus and units run on all cores.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
+import multiprocessing
 import os
 import re
 import sys
@@ -19,9 +21,10 @@ import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from communique.jsonio import ReadFailure, read_json
+from communique import cache
+from communique.jsonio import MAX_FILE_BYTES, ReadFailure, parse_json_bytes, read_json
 from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.registry import ActorRegistry
 from communique.schemas import SchemaSet, load_schemas
@@ -32,6 +35,7 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 AUTHOR = "@author"
 PARALLEL_THRESHOLD = 400
 BATCH = 4096
+VALIDATED_UNITS = "validated-units.json"
 
 PROBLEM_LEVELS: dict[str, str] = {
     "file-empty": ERROR,
@@ -93,14 +97,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.json_path}: {self.level}: {self.message} [{self.problem}]"
-
-
-@dataclass
-class ArticleSummary:
-    """What the cross-article checks need from one article unit."""
-
-    article_id: str | None
-    file: str
 
 
 @dataclass
@@ -369,65 +365,118 @@ def _read(path: Path, file: str) -> tuple[Any, list[Problem]]:
     return data, []
 
 
-def check_unit(context: UnitContext, article_path: Path | None, annotation_dir: Path | None) -> tuple[list[Problem], str | None, int]:
-    """Check one article and every annotation of it; returns problems, the article id and the annotation count."""
+@dataclass
+class UnitFiles:
+    """One article unit as read from disk, once: parsed documents and a digest of every name and byte.
+
+    ``article`` and each annotation are the parsed document, a :class:`ReadFailure`, or None when
+    absent. ``hydrated`` is the local copy of an external article's text, read only when the article
+    carries none. ``entries`` lists the annotation folder: (path, parsed document or failure), with
+    None for an entry that is no ``<annotator>.json`` file.
+    """
+
+    key: str
+    article_path: Path | None
+    annotation_dir: Path | None
+    article: Any = None
+    hydrated: str | None = None
+    entries: list[tuple[Path, Any]] = field(default_factory=list)
+    digest: str = ""
+
+    @property
+    def article_id(self) -> str | None:
+        """The id the article declares (whatever its validity), for the cross-article duplicate check."""
+        return self.article["id"] if isinstance(self.article, dict) and isinstance(self.article.get("id"), str) else None
+
+    @property
+    def clean(self) -> bool:
+        """Every file present parsed as JSON (the documents may still be invalid)."""
+        parsed = [self.article, *(doc for _, doc in self.entries)]
+        return not any(isinstance(doc, ReadFailure) for doc in parsed) and all(doc is not None for _, doc in self.entries)
+
+    def annotations(self) -> dict[str, Any]:
+        """Annotator name to annotation document, in name order."""
+        return {path.stem: doc for path, doc in self.entries if doc is not None}
+
+
+def _read_bytes(path: Path) -> bytes | ReadFailure:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
+        return path.read_bytes()
+    except OSError as error:
+        return ReadFailure("file-unreadable", f"cannot read file: {error.strerror}")
+
+
+def read_unit(layout: Layout, key: str, article_path: Path | None, annotation_dir: Path | None) -> UnitFiles:
+    """Read and parse every file of one unit, digesting names and bytes on the way."""
+    unit = UnitFiles(key, article_path, annotation_dir)
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape") + b"\0")
+
+    def take(label: str, path: Path) -> bytes | ReadFailure:
+        raw = _read_bytes(path)
+        digest.update(f"{label}\0{path.name}\0".encode("utf-8", "surrogateescape"))
+        digest.update(raw if isinstance(raw, bytes) else repr(raw).encode())
+        digest.update(b"\1")
+        return raw
+
+    if article_path is not None:
+        raw = take("article", article_path)
+        unit.article = parse_json_bytes(raw) if isinstance(raw, bytes) else raw
+        if isinstance(unit.article, dict) and "text" not in unit.article:
+            hydrated_path = layout.hydrated_text(article_path.stem)
+            if hydrated_path.is_file():
+                raw = take("hydrated", hydrated_path)
+                unit.hydrated = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else None
+    if annotation_dir is not None:
+        for path in sorted(annotation_dir.iterdir()):
+            if path.suffix != ".json" or path.is_dir():
+                digest.update(f"entry\0{path.name}\0{path.is_dir()}\1".encode("utf-8", "surrogateescape"))
+                unit.entries.append((path, None))
+                continue
+            raw = take("annotation", path)
+            unit.entries.append((path, parse_json_bytes(raw) if isinstance(raw, bytes) else raw))
+    unit.digest = digest.hexdigest()
+    return unit
+
+
+def check_unit(context: UnitContext, unit: UnitFiles) -> tuple[list[Problem], int]:
+    """Check one article and every annotation of it; returns problems and the annotation count."""
     layout = context.layout
     problems: list[Problem] = []
     article: dict[str, Any] | None = None
     text: str | None = None
-    article_id: str | None = None
-    if article_path is not None:
-        file = layout.relative(article_path)
-        data, read_problems = _read(article_path, file)
-        problems += read_problems
-        if data is not None:
-            found = schema_problems(context.schemas, "article", data, file)
+    if unit.article_path is not None:
+        file = layout.relative(unit.article_path)
+        if isinstance(unit.article, ReadFailure):
+            problems.append(Problem(file, "$", unit.article.problem, unit.article.message))
+        else:
+            found = schema_problems(context.schemas, "article", unit.article, file)
             problems += found
             if not found:
-                article = data
-                article_id = data["id"]
-                hydrated = None
-                if "text" not in data and layout.hydrated_text(article_path.stem).is_file():
-                    hydrated = layout.hydrated_text(article_path.stem).read_text(encoding="utf-8")
-                article_problems, text = check_article(data, file, article_path.stem, context.corpus_version, hydrated)
+                article = unit.article
+                article_problems, text = check_article(article, file, unit.article_path.stem, context.corpus_version, unit.hydrated)
                 problems += article_problems
     count = 0
-    if annotation_dir is not None:
-        expected_article = annotation_dir.name
-        for path in sorted(annotation_dir.iterdir()):
-            file = layout.relative(path)
-            if path.suffix != ".json" or path.is_dir():
-                problems.append(Problem(file, "$", "file-misplaced", "only <annotator>.json files belong in an article's annotation folder"))
-                continue
-            count += 1
-            data, read_problems = _read(path, file)
-            problems += read_problems
-            if data is None:
-                continue
-            found = schema_problems(context.schemas, "annotation", data, file)
-            problems += found
-            if not found:
-                problems += check_annotation(
-                    data, file, expected_article, path.stem, article, text, context.registry, context.taxonomy
-                )
-    return problems, article_id, count
+    for path, data in unit.entries:
+        file = layout.relative(path)
+        if data is None:
+            problems.append(Problem(file, "$", "file-misplaced", "only <annotator>.json files belong in an article's annotation folder"))
+            continue
+        count += 1
+        if isinstance(data, ReadFailure):
+            problems.append(Problem(file, "$", data.problem, data.message))
+            continue
+        found = schema_problems(context.schemas, "annotation", data, file)
+        problems += found
+        if not found:
+            problems += check_annotation(data, file, unit.key, path.stem, article, text, context.registry, context.taxonomy)
+    return problems, count
 
 
-_CONTEXT: UnitContext | None = None
-
-
-def _init_worker(context: UnitContext) -> None:
-    global _CONTEXT
-    _CONTEXT = context
-
-
-def _run_unit(unit: tuple[Path | None, Path | None]) -> tuple[list[Problem], str | None, int]:
-    assert _CONTEXT is not None
-    return check_unit(_CONTEXT, *unit)
-
-
-def units(layout: Layout, report: Report) -> Iterator[tuple[Path | None, Path | None]]:
-    """(article file, annotation folder) pairs matched by id, in a stable order.
+def units(layout: Layout, report: Report) -> Iterator[tuple[str, Path | None, Path | None]]:
+    """(key, article file, annotation folder) of every unit, matched by id, in a stable order.
 
     Only the names are held in memory; misplaced entries are reported on ``report`` and skipped.
     """
@@ -446,7 +495,73 @@ def units(layout: Layout, report: Report) -> Iterator[tuple[Path | None, Path | 
             report.problems.append(Problem(layout.relative(annotation_dir), "$", "file-misplaced", "corpus/annotations holds one folder per article id"))
             annotation_dir = None
         if article_path is not None or annotation_dir is not None:
-            yield article_path, annotation_dir
+            yield key, article_path, annotation_dir
+
+
+# ------------------------------------------------------------------------------- the pass
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    """What one unit sends back from a worker: its digest, problems (None if not validated) and work result."""
+
+    key: str
+    file: str | None
+    digest: str
+    article_id: str | None
+    annotations: int
+    problems: list[Problem] | None
+    result: Any = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class _PassContext:
+    unit: UnitContext
+    work: Callable[[UnitFiles], Any] | None
+    validated_clean: Mapping[str, str]
+    mode: str
+
+
+_CONTEXT: _PassContext | None = None
+
+
+def _init_worker(context: _PassContext) -> None:
+    global _CONTEXT
+    _CONTEXT = context
+
+
+def _run_unit(item: tuple[str, Path | None, Path | None]) -> UnitOutcome:
+    assert _CONTEXT is not None
+    return _process_unit(_CONTEXT, item)
+
+
+def _process_unit(context: _PassContext, item: tuple[str, Path | None, Path | None]) -> UnitOutcome:
+    key, article_path, annotation_dir = item
+    layout = context.unit.layout
+    unit = read_unit(layout, key, article_path, annotation_dir)
+    problems: list[Problem] | None = None
+    count = sum(1 for _, doc in unit.entries if doc is not None)
+    if context.mode == "all" or (context.mode == "changed" and context.validated_clean.get(key) != unit.digest):
+        problems, count = check_unit(context.unit, unit)
+    result = failure = None
+    if context.work is not None and unit.clean and not any(p.level == ERROR for p in problems or ()):
+        try:
+            result = context.work(unit)
+        except Exception as error:  # an invalid document the validator reports; raised if it does not
+            failure = f"{type(error).__name__}: {error}"
+    file = layout.relative(article_path) if article_path is not None else None
+    return UnitOutcome(key, file, unit.digest, unit.article_id, count, problems, result, failure)
+
+
+@dataclass
+class PassResult:
+    """The outcome of :func:`scan`: the validation report and each unit's work result, in unit order."""
+
+    report: Report
+    results: list[tuple[str, Any]] = field(default_factory=list)
+    validated: int = 0
+    failures: list[str] = field(default_factory=list)
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:
@@ -460,8 +575,43 @@ def _batches(items: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> Report:
-    """Validate every file under ``layout.corpus``; nothing is written."""
+def _fork_context():
+    """Workers are forked (they inherit the compiled schemas); elsewhere the pass runs in one process."""
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
+def validation_context_digest(layout: Layout) -> str:
+    """sha256 of everything a unit's validity depends on besides its own files."""
+    digest = hashlib.sha256(f"{cache.package_digest()}\0".encode())
+    folder = layout.schema
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        digest.update(f"schema\0{path.relative_to(folder).as_posix()}\0{path.is_file()}\0".encode("utf-8", "surrogateescape"))
+        if path.is_file():
+            digest.update(path.read_bytes() + b"\1")
+    for path in (layout.actors, layout.corpus / "VERSION"):
+        digest.update(f"file\0{path.name}\0{path.is_file()}\0".encode())
+        if path.is_file():
+            digest.update(path.read_bytes() + b"\1")
+    return digest.hexdigest()
+
+
+def scan(
+    layout: Layout,
+    work: Callable[[UnitFiles], Any] | None = None,
+    validate: str = "all",
+    jobs: int | None = None,
+) -> PassResult:
+    """One pass over every unit of the tree: read once, validate, and apply ``work`` to each clean unit.
+
+    ``validate`` is ``"all"`` (every unit), ``"none"``, or ``"changed"``: units whose files are byte for byte
+    those of the last tree that validated without errors, under the same schemas, registry,
+    version and package source, are not checked again (the record is kept in the local cache,
+    :mod:`communique.cache`). Cross-unit checks (duplicate ids, misplaced files, the registry) run
+    every time. ``work`` runs in the workers and only its result comes back, so the caller holds
+    no more of the corpus than it asks for; it is skipped for units with errors.
+    """
+    if validate not in ("all", "changed", "none"):
+        raise ValueError(f"validate must be 'all', 'changed' or 'none', not {validate!r}")
     report = Report()
     taxonomy = load_taxonomy(layout.taxonomy)
     schemas = load_schemas(layout.schema)
@@ -473,35 +623,56 @@ def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> R
     registry = ActorRegistry.from_data(registry_data if isinstance(registry_data, dict) else {})
     version_file = layout.corpus / "VERSION"
     corpus_version = version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else "0.0.0"
-    context = UnitContext(layout, registry, taxonomy, schemas, corpus_version)
+    context_digest = validation_context_digest(layout) if validate == "changed" else ""
+    clean: dict[str, str] = {}
+    if validate == "changed":
+        stored = cache.read(layout, VALIDATED_UNITS, context_digest)
+        clean = stored if isinstance(stored, dict) else {}
+    context = _PassContext(UnitContext(layout, registry, taxonomy, schemas, corpus_version), work, clean, validate)
 
+    outcome = PassResult(report)
+    digests: dict[str, str] = {}
     jobs = jobs or (os.cpu_count() or 1)
-    work = units(layout, report)
-    first = next(_batches(work, PARALLEL_THRESHOLD), [])
-    if jobs > 1 and len(first) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context,)) as pool:
-            _collect(report, layout, first, pool.map(_run_unit, first, chunksize=64))
-            for batch in _batches(work, BATCH):
-                _collect(report, layout, batch, pool.map(_run_unit, batch, chunksize=64))
+    items = units(layout, report)
+    first = next(_batches(items, PARALLEL_THRESHOLD), [])
+    fork = _fork_context()
+    if jobs > 1 and fork is not None and len(first) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(jobs, mp_context=fork, initializer=_init_worker, initargs=(context,)) as pool:
+            for batch in itertools.chain([first], _batches(items, BATCH)):
+                _collect(outcome, digests, pool.map(_run_unit, batch, chunksize=64))
     else:
-        for batch in itertools.chain([first], _batches(work, BATCH)):
-            _collect(report, layout, batch, (check_unit(context, *unit) for unit in batch))
+        for batch in itertools.chain([first], _batches(items, BATCH)):
+            _collect(outcome, digests, (_process_unit(context, item) for item in batch))
     report.problems.sort()
-    return report
+    if validate == "changed" and report.ok:
+        cache.write(layout, VALIDATED_UNITS, context_digest, digests)
+    return outcome
 
 
-def _collect(report: Report, layout: Layout, work: list, results: Iterable) -> None:
+def _collect(outcome: PassResult, digests: dict[str, str], results: Iterable[UnitOutcome]) -> None:
+    report = outcome.report
     owners = report.owners
-    for (article_path, _), (problems, article_id, count) in zip(work, results):
-        report.problems += problems
-        report.annotations += count
-        if article_path is not None:
+    for unit in results:
+        digests[unit.key] = unit.digest
+        report.annotations += unit.annotations
+        if unit.problems is not None:
+            report.problems += unit.problems
+            outcome.validated += 1
+        if unit.file is not None:
             report.articles += 1
-        if article_id is not None:
-            file = layout.relative(article_path)
-            if article_id in owners:
-                report.problems.append(Problem(file, "$.id", "id-duplicate", f"id {article_id!r} is also declared by {owners[article_id]}"))
-            owners.setdefault(article_id, file)
+        if unit.article_id is not None and unit.file is not None:
+            if unit.article_id in owners:
+                report.problems.append(Problem(unit.file, "$.id", "id-duplicate", f"id {unit.article_id!r} is also declared by {owners[unit.article_id]}"))
+            owners.setdefault(unit.article_id, unit.file)
+        if unit.failure is not None:
+            outcome.failures.append(f"{unit.file or unit.key}: {unit.failure}")
+        elif unit.result is not None:
+            outcome.results.append((unit.key, unit.result))
+
+
+def validate_tree(layout: Layout = DEFAULT_LAYOUT, jobs: int | None = None) -> Report:
+    """Validate every file under ``layout.corpus``; nothing is written."""
+    return scan(layout, validate="all", jobs=jobs).report
 
 
 def render(report: Report, show_info: bool = False) -> str:

@@ -1,4 +1,4 @@
-"""The local cache: a second load of an unchanged tree skips the validator; any change validates again."""
+"""The local cache: a second load of an unchanged tree validates nothing again; a changed unit is validated again, a changed registry everything."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from communique import corpus as corpus_module
-from communique import splits
+from communique import splits, validate
 from communique.corpus import CorpusInvalid, load_corpus
 from communique.layout import Layout
 
@@ -20,50 +19,70 @@ def cache_enabled(monkeypatch):
 
 @pytest.fixture
 def counted(monkeypatch):
-    calls = []
-    real = corpus_module.validate_tree
+    """The ids of the units the validator checks, one list per call of ``load_corpus``'s pass."""
+    checked: list[str] = []
+    real = validate.check_unit
 
-    def validate_tree(layout, *args, **kwargs):
-        calls.append(layout)
-        return real(layout, *args, **kwargs)
+    def check_unit(context, unit):
+        checked.append(unit.key)
+        return real(context, unit)
 
-    monkeypatch.setattr(corpus_module, "validate_tree", validate_tree)
-    return calls
+    monkeypatch.setattr(validate, "check_unit", check_unit)
+    return checked
+
+
+def unit_count(layout: Layout) -> int:
+    return len({p.stem for p in layout.articles.glob("*.json")} | {p.name for p in layout.annotations.iterdir()})
 
 
 def test_unchanged_tree_is_validated_once(fixture_corpus: Layout, counted):
     first = load_corpus(fixture_corpus)
+    assert len(counted) == unit_count(fixture_corpus)
+    counted.clear()
     second = load_corpus(fixture_corpus)
-    assert len(counted) == 1
+    assert counted == []
     assert first.articles == second.articles and first.annotations == second.annotations
     assert list(first.annotations) == list(second.annotations)
 
 
 def test_a_changed_file_of_the_same_size_is_validated_again_and_refused(fixture_corpus: Layout, counted):
     load_corpus(fixture_corpus)
+    counted.clear()
     path = sorted(fixture_corpus.annotations.glob("*/gold.json"))[0]
     data = json.loads(path.read_text(encoding="utf-8"))
     data["topics"]["primary"] = "x" * len(data["topics"]["primary"])  # same byte count, not a label
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with pytest.raises(CorpusInvalid):
         load_corpus(fixture_corpus)
-    assert len(counted) == 2
+    assert counted == [path.parent.name]
 
 
 def test_an_added_stray_file_is_validated_again(fixture_corpus: Layout, counted):
     load_corpus(fixture_corpus)
+    counted.clear()
     folder = sorted(p for p in fixture_corpus.annotations.iterdir() if p.is_dir())[0]
     (folder / "notes.txt").write_text("stray\n", encoding="utf-8")
     with pytest.raises(CorpusInvalid):
         load_corpus(fixture_corpus)
-    assert len(counted) == 2
+    assert counted == [folder.name]
+
+
+def test_a_registry_change_validates_every_unit_again(fixture_corpus: Layout, counted):
+    load_corpus(fixture_corpus)
+    counted.clear()
+    registry = json.loads(fixture_corpus.actors.read_text(encoding="utf-8"))
+    registry["actors"] = [a for a in registry["actors"] if a["id"] != "PHL"]
+    fixture_corpus.actors.write_text(json.dumps(registry, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusInvalid):
+        load_corpus(fixture_corpus)
+    assert len(counted) == unit_count(fixture_corpus)
 
 
 def test_cache_can_be_switched_off(fixture_corpus: Layout, counted, monkeypatch):
     monkeypatch.setenv("COMMUNIQUE_NO_CACHE", "1")
     load_corpus(fixture_corpus)
     load_corpus(fixture_corpus)
-    assert len(counted) == 2
+    assert len(counted) == 2 * unit_count(fixture_corpus)
     assert not (fixture_corpus.root / ".cache").exists()
 
 
