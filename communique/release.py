@@ -21,15 +21,18 @@ import re
 import sys
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Mapping
 
-from communique.corpus import Corpus, CorpusInvalid, load_corpus
+from communique.corpus import ArticleRecord, Corpus, CorpusIndex, article_record, committed_text
 from communique.jsonio import ReadFailure, dumps_line, read_json, replacing_directory, write_json, write_text
-from communique.layout import DEFAULT_LAYOUT, Layout
+from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.markers import markers, replace_block
-from communique.splits import SCHEMES, SPLITS, SplitProblem, article_splits, committed_text, leakage_problems, read_split_file
-from communique.taxonomy import Taxonomy
+from communique.splits import SCHEMES, SPLITS, SplitProblem, leakage_problems, read_split_file
+from communique.registry import ActorRegistry
+from communique.taxonomy import Taxonomy, load_taxonomy
+from communique.validate import UnitFiles, render, scan
 
 AUTHOR = "@author"
 AUTHOR_NAME = "the article's author"
@@ -140,7 +143,7 @@ def _span(span: Mapping[str, Any]) -> dict[str, Any]:
     return {"start": span["start"], "end": span["end"], "text": span["text"]}
 
 
-def article_row(article: Mapping[str, Any], text: str, gold: Mapping[str, Any], corpus: Corpus) -> dict[str, Any]:
+def article_row(article: Mapping[str, Any], text: str, gold: Mapping[str, Any], registry: ActorRegistry, taxonomy: Taxonomy) -> dict[str, Any]:
     """The ``articles`` row: metadata, text and every gold layer nested."""
     source = article["source"]
     return {
@@ -150,9 +153,9 @@ def article_row(article: Mapping[str, Any], text: str, gold: Mapping[str, Any], 
         "source": {"kind": source["kind"], "license": source["license"], "outlet": source.get("outlet"), "url": source.get("url"),
                    "references": [_reference_row(r) for r in source.get("references", [])]},
         "topics": {"primary": gold["topics"]["primary"], "labels": list(gold["topics"]["labels"])},
-        "actors": [{"actor": a["actor"], "name": corpus.registry.name(a["actor"]), "type": corpus.registry.type(a["actor"]),
+        "actors": [{"actor": a["actor"], "name": registry.name(a["actor"]), "type": registry.type(a["actor"]),
                     "salience": a["salience"], "mentions": [_span(m) for m in a["mentions"]]} for a in gold["actors"]],
-        "stances": [_stance_row(s, corpus.taxonomy) for s in gold["stances"]],
+        "stances": [_stance_row(s, taxonomy) for s in gold["stances"]],
         "adjudication": {"method": gold["adjudication"]["method"], "sources": list(gold["adjudication"].get("sources", []))},
     }
 
@@ -161,19 +164,19 @@ def topic_row(article: Mapping[str, Any], text: str, gold: Mapping[str, Any]) ->
     return {"id": article["id"], "title": article["title"], "text": text, "labels": list(gold["topics"]["labels"]), "primary": gold["topics"]["primary"]}
 
 
-def _who(corpus: Corpus, actor: str) -> tuple[str, str]:
+def _who(registry: ActorRegistry, actor: str) -> tuple[str, str]:
     if actor == AUTHOR:
         return AUTHOR_NAME, AUTHOR_TYPE
-    return corpus.registry.name(actor), corpus.registry.type(actor)
+    return registry.name(actor), registry.type(actor)
 
 
-def stance_rows(article: Mapping[str, Any], text: str, gold: Mapping[str, Any], corpus: Corpus) -> list[dict[str, Any]]:
+def stance_rows(article: Mapping[str, Any], text: str, gold: Mapping[str, Any], registry: ActorRegistry, taxonomy: Taxonomy) -> list[dict[str, Any]]:
     """One row per gold dyad, in annotation order; ``id`` is ``<article>:<index>``."""
     rows = []
     for index, stance in enumerate(gold["stances"]):
-        source_name, source_type = _who(corpus, stance["source"])
-        target_name, target_type = _who(corpus, stance["target"])
-        row = _stance_row(stance, corpus.taxonomy)
+        source_name, source_type = _who(registry, stance["source"])
+        target_name, target_type = _who(registry, stance["target"])
+        row = _stance_row(stance, taxonomy)
         rows.append({
             "id": f"{article['id']}:{index}", "article_id": article["id"], "text": text,
             "source": row["source"], "source_name": source_name, "source_type": source_type,
@@ -201,29 +204,95 @@ def annotation_row(annotation: Mapping[str, Any], taxonomy: Taxonomy) -> dict[st
     }
 
 
-def rows_for(kind: str, corpus: Corpus, article_ids: Iterable[str], text_of: Callable[[Mapping[str, Any]], str | None]) -> Iterator[dict[str, Any]]:
-    """The rows of one config kind for ``article_ids`` (sorted), skipping articles without gold or text."""
-    for article_id in article_ids:
-        article = corpus.articles[article_id]
-        if kind == "annotations":
-            for annotation in corpus.raw_annotations(article_id).values():
-                yield annotation_row(annotation, corpus.taxonomy)
-            continue
-        gold = corpus.gold(article_id)
-        text = text_of(article)
-        if gold is None or text is None:
-            continue
-        if kind == "articles":
-            yield article_row(article, text, gold, corpus)
-        elif kind == "topics":
-            yield topic_row(article, text, gold)
-        elif kind == "stance":
-            yield from stance_rows(article, text, gold, corpus)
-        else:
-            yield actor_row(article, text, gold)
+@dataclass(frozen=True)
+class ArticleRows:
+    """One article's share of the release: its record, whether its text ships, and per config kind
+    its rows serialised once (JSON Lines bytes, row count), whichever scheme's file they go to."""
+
+    record: ArticleRecord
+    has_text: bool
+    blocks: dict[str, tuple[bytes, int]]
 
 
-# ----------------------------------------------------------------------------- building
+def _block(rows: list[dict[str, Any]]) -> tuple[bytes, int]:
+    return "".join(map(dumps_line, rows)).encode("utf-8"), len(rows)
+
+
+def article_rows(
+    article: Mapping[str, Any], annotations: Mapping[str, Mapping[str, Any]], registry: ActorRegistry, taxonomy: Taxonomy, include_hydrated: bool
+) -> ArticleRows:
+    """Every row one article contributes: gold configs when it has gold and a shippable text, and
+    one ``annotations`` row per raw annotation (no text needed)."""
+    gold = annotations.get(GOLD)
+    text = article.get("text") if include_hydrated else committed_text(article)
+    blocks: dict[str, tuple[bytes, int]] = {}
+    if gold is not None and text is not None:
+        blocks["articles"] = _block([article_row(article, text, gold, registry, taxonomy)])
+        blocks["topics"] = _block([topic_row(article, text, gold)])
+        blocks["stance"] = _block(stance_rows(article, text, gold, registry, taxonomy))
+        blocks["actors"] = _block([actor_row(article, text, gold)])
+    raw = [annotation_row(annotation, taxonomy) for name, annotation in sorted(annotations.items()) if name != GOLD]
+    if raw:
+        blocks["annotations"] = _block(raw)
+    return ArticleRows(article_record(article, gold), text is not None, {kind: block for kind, block in blocks.items() if block[1]})
+
+
+def _rows_of_unit(unit: UnitFiles, registry: ActorRegistry, taxonomy: Taxonomy, include_hydrated: bool) -> ArticleRows | None:
+    """:func:`article_rows` of one unit of the corpus pass (runs in its workers)."""
+    if not isinstance(unit.article, dict):
+        return None
+    article = unit.article if "text" in unit.article else {**unit.article, "text": unit.hydrated}
+    return article_rows(article, unit.annotations(), registry, taxonomy, include_hydrated)
+
+
+class DataFiles:
+    """The data files of a release being written: rows appended in article-id order, hashed on the way.
+
+    A file is created with its first row, so a split without rows has no file.
+    """
+
+    def __init__(self, out: Path, split_documents: Mapping[str, Mapping[str, Any]]):
+        self.out = out
+        self.events = {scheme: document["events"] for scheme, document in split_documents.items()}
+        self.specs = config_specs()
+        self.rows: dict[str, dict[str, int]] = {spec.name: {} for spec in self.specs}
+        self.streams: dict[str, Any] = {}
+        self.digests: dict[str, Any] = {}
+        self.records: list[tuple[ArticleRecord, bool]] = []
+
+    def add(self, article: ArticleRows) -> None:
+        self.records.append((article.record, article.has_text))
+        for spec in self.specs:
+            block = article.blocks.get(spec.kind)
+            split = self.events.get(spec.scheme, {}).get(article.record.event)
+            if block is None or split not in SPLITS:
+                continue
+            relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
+            if relative not in self.streams:
+                (self.out / relative).parent.mkdir(parents=True, exist_ok=True)
+                self.streams[relative] = (self.out / relative).open("wb", buffering=1 << 20)
+                self.digests[relative] = hashlib.sha256()
+            self.streams[relative].write(block[0])
+            self.digests[relative].update(block[0])
+            self.rows[spec.name][split] = self.rows[spec.name].get(split, 0) + block[1]
+
+    def close(self) -> dict[str, str]:
+        """Close every file; returns the sha256 of each, by path relative to the release."""
+        for stream in self.streams.values():
+            stream.close()
+        return {relative: digest.hexdigest() for relative, digest in self.digests.items()}
+
+
+def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any]], out: Path, include_hydrated: bool = False) -> dict[str, Any]:
+    """Write every data file, ``croissant.json`` and ``manifest.json`` of an in-memory corpus into the
+    empty folder ``out``; returns the manifest (``communique release`` streams from disk instead)."""
+    files = DataFiles(out, split_documents)
+    try:
+        for article_id in corpus.ids():
+            files.add(article_rows(corpus.articles[article_id], corpus.annotations.get(article_id, {}), corpus.registry, corpus.taxonomy, include_hydrated))
+    finally:
+        hashes = files.close()
+    return finish_release(files, hashes, corpus.version, corpus.taxonomy, split_documents, include_hydrated)
 
 
 def _sha256_file(path: Path) -> str:
@@ -234,68 +303,25 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any]], out: Path, include_hydrated: bool = False) -> dict[str, Any]:
-    """Write every data file, ``croissant.json`` and ``manifest.json`` into the empty folder ``out``.
-
-    Returns the manifest. Rows are streamed to disk, so memory does not grow with the release.
-    """
-    def text_of(article: Mapping[str, Any]) -> str | None:
-        return article.get("text") if include_hydrated else committed_text(article)
-
-    placements = {scheme: article_splits(corpus, document) for scheme, document in split_documents.items()}
-    specs = config_specs()
-    ids = corpus.ids()
-    written: dict[str, dict[str, int]] = {spec.name: {} for spec in specs}
-    hashes: dict[str, str] = {}
-    for kind in dict.fromkeys(spec.kind for spec in specs):
-        # A row does not depend on the scheme: serialise it once and append it to the file of its
-        # split in every scheme's config of this kind. Files keep article-id order.
-        targets = [spec for spec in specs if spec.kind == kind]
-        streams, digests = {}, {}
-        try:
-            for spec in targets:
-                for split in SPLITS:
-                    relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
-                    path = out / relative
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    streams[spec.name, split] = path.open("wb", buffering=1 << 20)
-                    digests[spec.name, split] = hashlib.sha256()
-                    written[spec.name][split] = 0
-            for article_id in ids:
-                destinations = [(spec.name, split) for spec in targets if (split := placements[spec.scheme].get(article_id)) in SPLITS]
-                if not destinations:
-                    continue
-                lines = [dumps_line(row).encode("utf-8") for row in rows_for(kind, corpus, (article_id,), text_of)]
-                if not lines:
-                    continue
-                block = b"".join(lines)
-                for destination in destinations:
-                    streams[destination].write(block)
-                    digests[destination].update(block)
-                    written[destination[0]][destination[1]] += len(lines)
-        finally:
-            for stream in streams.values():
-                stream.close()
-        for spec in targets:
-            for split in SPLITS:
-                relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
-                if written[spec.name][split] == 0:
-                    (out / relative).unlink()
-                else:
-                    hashes[relative] = digests[spec.name, split].hexdigest()
+def finish_release(
+    files: DataFiles, hashes: dict[str, str], version: str, taxonomy: Taxonomy, split_documents: Mapping[str, Mapping[str, Any]], include_hydrated: bool
+) -> dict[str, Any]:
+    """Write ``croissant.json`` and ``manifest.json`` beside the data files; returns the manifest."""
+    out = files.out
     configs: dict[str, Any] = {}
-    for spec in specs:
-        splits = {split: {"file": f"data/{spec.name}/{split}.{DATA_FORMAT}", "rows": rows}
-                  for split, rows in written[spec.name].items() if rows}
+    for spec in files.specs:
+        splits = {split: {"file": f"data/{spec.name}/{split}.{DATA_FORMAT}", "rows": files.rows[spec.name][split]}
+                  for split in SPLITS if files.rows[spec.name].get(split)}
         configs[spec.name] = {"kind": spec.kind, "scheme": spec.scheme, "splits": splits}
+    records = sorted(files.records, key=lambda item: item[0].id)
     left_out = {
-        "unhydrated_external": sorted(a for a, art in corpus.articles.items() if corpus.gold(a) and text_of(art) is None),
-        "without_gold": sorted(a for a in corpus.articles if corpus.gold(a) is None),
-        "unassigned": sorted(a for a in corpus.articles if any(a not in placed for placed in placements.values())),
+        "unhydrated_external": [r.id for r, has_text in records if r.gold and not has_text],
+        "without_gold": [r.id for r, _ in records if not r.gold],
+        "unassigned": [r.id for r, _ in records if any(r.event not in events for events in files.events.values())],
     }
     manifest: dict[str, Any] = {
         "name": "communique",
-        "version": corpus.version,
+        "version": version,
         "format": DATA_FORMAT,
         "include_hydrated": include_hydrated,
         "default_config": config_specs()[0].name,
@@ -305,8 +331,8 @@ def write_release(corpus: Corpus, split_documents: Mapping[str, Mapping[str, Any
         "private build is made with --include-hydrated; articles without gold annotations are not released yet",
         "splits": {scheme: {"seed": d["seed"], **({"cutoffs": d["cutoffs"]} if "cutoffs" in d else {})} for scheme, d in split_documents.items()},
     }
-    write_json(out / "croissant.json", croissant(corpus, manifest, hashes))
-    hashes["croissant.json"] = _sha256_file(out / "croissant.json")
+    write_json(out / "croissant.json", croissant(taxonomy, manifest, hashes))
+    hashes = {**hashes, "croissant.json": _sha256_file(out / "croissant.json")}
     manifest["files"] = dict(sorted(hashes.items()))
     write_json(out / "manifest.json", manifest)
     return manifest
@@ -320,7 +346,7 @@ def size_category(count: int) -> str:
 # ---------------------------------------------------------------------------------- card
 
 
-def card_yaml(corpus: Corpus, manifest: Mapping[str, Any], card_source: Mapping[str, Any], release_prefix: str) -> str:
+def card_yaml(taxonomy: Taxonomy, manifest: Mapping[str, Any], card_source: Mapping[str, Any], release_prefix: str) -> str:
     """The dataset card front matter (YAML, without the ``---`` lines), from card.json, the taxonomy and counts."""
     from datasets import DatasetInfo
     from datasets.info import DatasetInfosDict
@@ -337,7 +363,7 @@ def card_yaml(corpus: Corpus, manifest: Mapping[str, Any], card_source: Mapping[
         if spec.name == default:
             entry["default"] = True
         configs.append(entry)
-        infos[spec.name] = DatasetInfo(features=features_for(spec.kind, corpus.taxonomy), config_name=spec.name)
+        infos[spec.name] = DatasetInfo(features=features_for(spec.kind, taxonomy), config_name=spec.name)
     articles = sum(info["rows"] for info in manifest["configs"][default]["splits"].values())
     fields = dict(card_source)
     fields["size_categories"] = [size_category(articles)]
@@ -457,7 +483,7 @@ def _croissant_fields(features: Mapping[str, Any], parent_id: str, file_set: str
     return fields
 
 
-def croissant(corpus: Corpus, manifest: Mapping[str, Any], hashes: Mapping[str, str]) -> dict[str, Any]:
+def croissant(taxonomy: Taxonomy, manifest: Mapping[str, Any], hashes: Mapping[str, str]) -> dict[str, Any]:
     """The Croissant 1.1 description of the release in ``out``: one FileObject (with sha256) per data
     file, one FileSet and one record set per config, and a ``splits`` record set."""
     distribution: list[dict[str, Any]] = []
@@ -482,7 +508,7 @@ def croissant(corpus: Corpus, manifest: Mapping[str, Any], hashes: Mapping[str, 
                        "references": {"field": {"@id": "splits/name"}}}
         record_sets.append({"@type": "cr:RecordSet", "@id": spec.name, "name": spec.name,
                             "description": f"The `{spec.name}` config ({spec.kind} rows, {spec.scheme} splits).",
-                            "field": [split_field, *_croissant_fields(features_for(spec.kind, corpus.taxonomy), spec.name, file_set)]})
+                            "field": [split_field, *_croissant_fields(features_for(spec.kind, taxonomy), spec.name, file_set)]})
     return {
         "@context": CROISSANT_CONTEXT, "@type": "sc:Dataset", "conformsTo": "http://mlcommons.org/croissant/1.1",
         "name": "communique", "description": "Communiqué: English international-relations news annotated for topics, actors and stance.",
@@ -513,11 +539,11 @@ def read_card_source(layout: Layout) -> dict[str, Any] | str:
 
 def build(layout: Layout, out_release: Path, include_hydrated: bool = False) -> tuple[dict[str, Any], str, str] | list[str]:
     """Build the release into the empty folder ``out_release``; returns (manifest, README text, CHANGELOG text)
-    or the list of errors (nothing of the repository is written either way)."""
-    try:
-        corpus = load_corpus(layout)
-    except CorpusInvalid as error:
-        return [str(error), "the corpus does not validate"]
+    or the list of errors (nothing of the repository is written either way).
+
+    The rows are made in the workers of the corpus pass that validates the tree, and written as
+    they arrive, so memory holds one record per article, never the corpus or the release.
+    """
     card_source = read_card_source(layout)
     if isinstance(card_source, str):
         return [card_source]
@@ -533,15 +559,37 @@ def build(layout: Layout, out_release: Path, include_hydrated: bool = False) -> 
             documents[scheme] = document
     if errors:
         return errors
-    problems = leakage_problems(corpus)
+    taxonomy = load_taxonomy(layout.taxonomy)
+    work = partial(_rows_of_unit, registry=_registry_or_empty(layout), taxonomy=taxonomy, include_hydrated=include_hydrated)
+    files = DataFiles(out_release, documents)
+    try:
+        passed = scan(layout, work, validate="changed", consume=lambda _, rows: files.add(rows))
+    finally:
+        hashes = files.close()
+    if not passed.report.ok:
+        return [render(passed.report), "the corpus does not validate"]
+    if passed.failures:
+        raise RuntimeError("building rows failed although the corpus validated:\n" + "\n".join(passed.failures))
+    version = (layout.corpus / "VERSION").read_text(encoding="utf-8").strip()
+    index = CorpusIndex(layout, version, taxonomy, {record.id: record for record, _ in sorted(files.records, key=lambda item: item[0].id)})
+    problems = leakage_problems(index)
     if problems:
         return [*map(str, problems), "the split check failed; fix the splits (`communique split`) before releasing"]
-    manifest = write_release(corpus, documents, out_release, include_hydrated)
+    manifest = finish_release(files, hashes, version, taxonomy, documents, include_hydrated)
     prefix = layout.relative(layout.release)
     readme_path, changelog_path = layout.root / "README.md", layout.root / "CHANGELOG.md"
     readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else "# Communiqué\n"
     changelog = changelog_path.read_text(encoding="utf-8") if changelog_path.exists() else ""
-    return manifest, with_front_matter(readme, card_yaml(corpus, manifest, card_source, prefix)), with_changelog_counts(changelog, manifest)
+    return manifest, with_front_matter(readme, card_yaml(taxonomy, manifest, card_source, prefix)), with_changelog_counts(changelog, manifest)
+
+
+def _registry_or_empty(layout: Layout) -> ActorRegistry:
+    """The actor registry for row names; an unreadable one is left to the validator to report."""
+    data = read_json(layout.actors)
+    try:
+        return ActorRegistry.from_data(data if isinstance(data, dict) else {})
+    except (KeyError, TypeError, ValueError):
+        return ActorRegistry.from_data({})
 
 
 def differing_files(built: Path, committed: Path) -> list[str]:

@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from communique import cache
-from communique.corpus import Corpus, CorpusInvalid, load_corpus
+from communique.corpus import CorpusIndex, CorpusInvalid, index_corpus, shingle_codes_of
 from communique.jsonio import ReadFailure, read_json, write_json
 from communique.layout import DEFAULT_LAYOUT, Layout
-from communique.similarity import NEAR_DUPLICATE_THRESHOLD, SHINGLE_WORDS, SimilarPair, similar_pairs
+from communique.similarity import NEAR_DUPLICATE_THRESHOLD, SHINGLE_WORDS, SimilarPair, similar_pairs_of_codes
 
 SPLITS = ("train", "validation", "test")
 SCHEMES = ("random", "temporal")
@@ -73,33 +73,15 @@ class SplitProblem:
 # ------------------------------------------------------------------------------- inputs
 
 
-def committed_text(article: Mapping[str, Any]) -> str | None:
-    """The text as committed: an original article's text; never a locally hydrated copy.
-
-    Splits and releases must come out the same on every machine, hydrated or not.
-    """
-    return article.get("text") if article["source"]["kind"] == "original" else None
-
-
-def article_labels(gold: Mapping[str, Any] | None) -> Counter:
-    """Stratification labels of one gold annotation: ``topic:X`` per label, ``stance:Y`` per dyad."""
-    labels: Counter = Counter()
-    if gold is None:
-        return labels
-    labels.update(f"topic:{label}" for label in gold["topics"]["labels"])
-    labels.update(f"stance:{stance['label']}" for stance in gold["stances"])
-    return labels
-
-
-def event_table(corpus: Corpus) -> dict[str, EventInfo]:
+def event_table(index: CorpusIndex) -> dict[str, EventInfo]:
     """Every event of the corpus with its articles, first publication date and gold label counts."""
     events: dict[str, EventInfo] = {}
-    for article_id in corpus.ids():
-        article = corpus.articles[article_id]
-        info = events.setdefault(article["event"], EventInfo(article["event"]))
+    for article_id in index.ids():
+        record = index.records[article_id]
+        info = events.setdefault(record.event, EventInfo(record.event))
         info.articles.append(article_id)
-        info.date = min(info.date, article["published"])
-        info.labels.update(article_labels(corpus.gold(article_id)))
+        info.date = min(info.date, record.published)
+        info.labels.update(record.labels)
     return dict(sorted(events.items()))
 
 
@@ -270,18 +252,19 @@ class SplitPlan:
 
 
 def plan_split(
-    corpus: Corpus,
+    index: CorpusIndex,
     scheme: str,
     previous: Mapping[str, Any] | None,
     seed: int | None,
     reassign: bool,
     pairs: list[SimilarPair] | None = None,
+    events: Mapping[str, EventInfo] | None = None,
 ) -> SplitPlan:
-    """The split document of ``scheme`` for ``corpus``, keeping ``previous`` unless ``reassign``."""
-    events = event_table(corpus)
+    """The split document of ``scheme`` for the indexed corpus, keeping ``previous`` unless ``reassign``."""
+    events = event_table(index) if events is None else events
     if pairs is None:
-        pairs = near_duplicates(corpus)
-    event_of = {article_id: article["event"] for article_id, article in corpus.articles.items()}
+        pairs = near_duplicates(index)
+    event_of = {article_id: record.event for article_id, record in index.records.items()}
     groups = event_groups(events, pairs, event_of)
     old_events: dict[str, str] = dict(previous["events"]) if previous else {}
     if seed is None:
@@ -291,7 +274,7 @@ def plan_split(
     if scheme == "random":
         assignment = stratified_assignment(events, groups, fixed, seed)
     else:
-        published = [a["published"] for a in corpus.articles.values()]
+        published = [record.published for record in index.records.values()]
         cutoffs = dict(previous["cutoffs"]) if previous and not reassign and previous.get("cutoffs") else temporal_cutoffs(events, published)
         document["cutoffs"] = cutoffs
         document["cutoffs_rule"] = (
@@ -300,58 +283,62 @@ def plan_split(
         )
         assignment = temporal_assignment(events, groups, fixed, cutoffs) if cutoffs else {}
     document["events"] = assignment
-    document["counts"] = split_counts(events, assignment, corpus.taxonomy.topics, corpus.taxonomy.stance_labels)
+    document["counts"] = split_counts(events, assignment, index.taxonomy.topics, index.taxonomy.stance_labels)
     added = sorted(e for e in assignment if e not in old_events)
     moved = sorted((e, old_events[e], s) for e, s in assignment.items() if e in old_events and old_events[e] != s)
     dropped = sorted(e for e in old_events if e not in events)
     return SplitPlan(document, added, moved, dropped)
 
 
-def near_duplicates(corpus: Corpus, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> list[SimilarPair]:
+def near_duplicates(index: CorpusIndex, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> list[SimilarPair]:
     """Near-duplicate pairs among the committed article texts.
 
     The exact search is the costliest step of ``split`` and ``release``; on a validated corpus (where
     ``text_sha256`` is checked against every text) its result is cached under the set of
     ``(id, text_sha256)``, the threshold and the package source, so the second command reuses it.
+    Shingle codes come from the index when it holds them, else from one more pass over the texts.
     """
-    texts = {a_id: text for a_id, article in corpus.articles.items() if (text := committed_text(article))}
-    if not corpus.validated:
-        return similar_pairs(texts, threshold)
+    committed = [a_id for a_id in index.ids() if index.records[a_id].committed]
     digest = hashlib.sha256(f"{cache.package_digest()}\0{threshold!r}\0{SHINGLE_WORDS}\0".encode())
-    for a_id in sorted(texts):
-        digest.update(f"{a_id}\0{corpus.articles[a_id]['text_sha256']}\n".encode())
+    for a_id in committed:
+        digest.update(f"{a_id}\0{index.records[a_id].text_sha256}\n".encode())
     key = digest.hexdigest()
-    stored = cache.read(corpus.layout, NEAR_DUPLICATES, key)
-    if isinstance(stored, list):
-        return [SimilarPair(a, b, similarity) for a, b, similarity in stored]
-    pairs = similar_pairs(texts, threshold)
-    cache.write(corpus.layout, NEAR_DUPLICATES, key, [[p.a, p.b, p.similarity] for p in pairs])
+    if index.validated:
+        stored = cache.read(index.layout, NEAR_DUPLICATES, key)
+        if isinstance(stored, list):
+            return [SimilarPair(a, b, similarity) for a, b, similarity in stored]
+    codes = index.codes if index.codes is not None else shingle_codes_of(index.layout)
+    pairs = similar_pairs_of_codes(committed, [codes[a_id] for a_id in committed], threshold)
+    if index.validated:
+        cache.write(index.layout, NEAR_DUPLICATES, key, [[p.a, p.b, p.similarity] for p in pairs])
     return pairs
 
 
 # ------------------------------------------------------------------------------- checks
 
 
-def article_splits(corpus: Corpus, document: Mapping[str, Any]) -> dict[str, str]:
+def article_splits(index: CorpusIndex, document: Mapping[str, Any]) -> dict[str, str]:
     """Article id to split under a split document (articles of unassigned events left out)."""
     events = document["events"]
-    return {a_id: events[a["event"]] for a_id, a in corpus.articles.items() if a["event"] in events}
+    return {a_id: events[record.event] for a_id, record in index.records.items() if record.event in events}
 
 
-def check_split(corpus: Corpus, document: Mapping[str, Any], file: str, pairs: list[SimilarPair]) -> list[SplitProblem]:
+def check_split(
+    index: CorpusIndex, document: Mapping[str, Any], file: str, pairs: list[SimilarPair], events: Mapping[str, EventInfo] | None = None
+) -> list[SplitProblem]:
     """Leakage and staleness of one split document against the corpus."""
     problems: list[SplitProblem] = []
-    events = event_table(corpus)
+    events = event_table(index) if events is None else events
     for event in events:
         if event not in document["events"]:
             problems.append(SplitProblem(file, f"$.events.{event}", "event has no split; run `communique split`"))
     for event, split in document["events"].items():
         if split not in SPLITS:
             problems.append(SplitProblem(file, f"$.events.{event}", f"unknown split {split!r}; expected one of {', '.join(SPLITS)}"))
-    placed = article_splits(corpus, document)
+    placed = article_splits(index, document)
     by_event: dict[str, set[str]] = {}
     for article_id, split in placed.items():
-        by_event.setdefault(corpus.articles[article_id]["event"], set()).add(split)
+        by_event.setdefault(index.records[article_id].event, set()).add(split)
     for event, found in sorted(by_event.items()):
         if len(found) > 1:
             problems.append(SplitProblem(file, f"$.events.{event}", f"event spans splits {', '.join(sorted(found))}"))
@@ -360,12 +347,12 @@ def check_split(corpus: Corpus, document: Mapping[str, Any], file: str, pairs: l
             problems.append(
                 SplitProblem(
                     file,
-                    f"$.events.{corpus.articles[pair.b]['event']}",
+                    f"$.events.{index.records[pair.b].event}",
                     f"near-duplicate articles across splits: {pair.a} ({placed[pair.a]}) and {pair.b} ({placed[pair.b]}), "
                     f"5-gram Jaccard {pair.similarity:.3f} >= {NEAR_DUPLICATE_THRESHOLD}",
                 )
             )
-    expected = split_counts(events, document["events"], corpus.taxonomy.topics, corpus.taxonomy.stance_labels)
+    expected = split_counts(events, document["events"], index.taxonomy.topics, index.taxonomy.stance_labels)
     if not problems and document.get("counts") != expected:
         problems.append(SplitProblem(file, "$.counts", "counts are stale; run `communique split` to regenerate them"))
     return problems
@@ -387,19 +374,20 @@ def read_split_file(layout: Layout, scheme: str) -> dict[str, Any] | None | Spli
     return data
 
 
-def leakage_problems(corpus: Corpus, schemes: Iterable[str] = SCHEMES) -> list[SplitProblem]:
+def leakage_problems(index: CorpusIndex, schemes: Iterable[str] = SCHEMES) -> list[SplitProblem]:
     """Every leakage or staleness problem of the committed split files; missing files are problems."""
     problems: list[SplitProblem] = []
-    pairs = near_duplicates(corpus)
+    pairs = near_duplicates(index)
+    events = event_table(index)
     for scheme in schemes:
-        document = read_split_file(corpus.layout, scheme)
-        file = corpus.layout.relative(corpus.layout.splits / f"{scheme}.json")
+        document = read_split_file(index.layout, scheme)
+        file = index.layout.relative(index.layout.splits / f"{scheme}.json")
         if isinstance(document, SplitProblem):
             problems.append(document)
         elif document is None:
             problems.append(SplitProblem(file, "$", "split file missing; run `communique split`"))
         else:
-            problems += check_split(corpus, document, file, pairs)
+            problems += check_split(index, document, file, pairs, events)
     return problems
 
 
@@ -432,12 +420,12 @@ def main(argv: list[str] | None = None) -> int:
     layout = Layout(args.root.resolve())
     schemes = SCHEMES if args.scheme == "all" else (args.scheme,)
     try:
-        corpus = load_corpus(layout)
+        index = index_corpus(layout)
     except CorpusInvalid as error:
         print(f"{error}\nthe corpus does not validate; nothing was written", file=sys.stderr)
         return 1
     if args.check:
-        problems = leakage_problems(corpus, schemes)
+        problems = leakage_problems(index, schemes)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -456,8 +444,9 @@ def main(argv: list[str] | None = None) -> int:
                   "a different seed needs --reassign (a MAJOR version); nothing was written", file=sys.stderr)
             return 1
         previous[scheme] = document
-    pairs = near_duplicates(corpus)
-    plans = {scheme: plan_split(corpus, scheme, previous[scheme], args.seed, args.reassign, pairs) for scheme in schemes}
+    pairs = near_duplicates(index)
+    events = event_table(index)
+    plans = {scheme: plan_split(index, scheme, previous[scheme], args.seed, args.reassign, pairs, events) for scheme in schemes}
     for scheme, plan in plans.items():
         write_json(layout.splits / f"{scheme}.json", plan.document)
     for scheme, plan in plans.items():
@@ -472,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                    and sum(plan.document["counts"][s][layer][label] for s in SPLITS) > 0]
         if missing:
             print(f"  labels absent from some split: {', '.join(missing)}")
-    problems = [p for scheme, plan in plans.items() for p in check_split(corpus, plan.document, layout.relative(layout.splits / f"{scheme}.json"), pairs)]
+    problems = [p for scheme, plan in plans.items() for p in check_split(index, plan.document, layout.relative(layout.splits / f"{scheme}.json"), pairs, events)]
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

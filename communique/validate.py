@@ -600,6 +600,7 @@ def scan(
     work: Callable[[UnitFiles], Any] | None = None,
     validate: str = "all",
     jobs: int | None = None,
+    consume: Callable[[str, Any], None] | None = None,
 ) -> PassResult:
     """One pass over every unit of the tree: read once, validate, and apply ``work`` to each clean unit.
 
@@ -608,7 +609,8 @@ def scan(
     version and package source, are not checked again (the record is kept in the local cache,
     :mod:`communique.cache`). Cross-unit checks (duplicate ids, misplaced files, the registry) run
     every time. ``work`` runs in the workers and only its result comes back, so the caller holds
-    no more of the corpus than it asks for; it is skipped for units with errors.
+    no more of the corpus than it asks for; it is skipped for units with errors. Results are
+    kept in ``results``, or handed to ``consume`` one by one in unit order (for streaming output).
     """
     if validate not in ("all", "changed", "none"):
         raise ValueError(f"validate must be 'all', 'changed' or 'none', not {validate!r}")
@@ -639,17 +641,17 @@ def scan(
     if jobs > 1 and fork is not None and len(first) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(jobs, mp_context=fork, initializer=_init_worker, initargs=(context,)) as pool:
             for batch in itertools.chain([first], _batches(items, BATCH)):
-                _collect(outcome, digests, pool.map(_run_unit, batch, chunksize=64))
+                _collect(outcome, digests, pool.map(_run_unit, batch, chunksize=64), consume)
     else:
         for batch in itertools.chain([first], _batches(items, BATCH)):
-            _collect(outcome, digests, (_process_unit(context, item) for item in batch))
+            _collect(outcome, digests, (_process_unit(context, item) for item in batch), consume)
     report.problems.sort()
     if validate == "changed" and report.ok:
         cache.write(layout, VALIDATED_UNITS, context_digest, digests)
     return outcome
 
 
-def _collect(outcome: PassResult, digests: dict[str, str], results: Iterable[UnitOutcome]) -> None:
+def _collect(outcome: PassResult, digests: dict[str, str], results: Iterable[UnitOutcome], consume: Callable[[str, Any], None] | None) -> None:
     report = outcome.report
     owners = report.owners
     for unit in results:
@@ -666,6 +668,8 @@ def _collect(outcome: PassResult, digests: dict[str, str], results: Iterable[Uni
             owners.setdefault(unit.article_id, unit.file)
         if unit.failure is not None:
             outcome.failures.append(f"{unit.file or unit.key}: {unit.failure}")
+        elif unit.result is not None and consume is not None:
+            consume(unit.key, unit.result)
         elif unit.result is not None:
             outcome.results.append((unit.key, unit.result))
 

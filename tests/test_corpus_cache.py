@@ -7,7 +7,7 @@ import json
 import pytest
 
 from communique import splits, validate
-from communique.corpus import CorpusInvalid, load_corpus
+from communique.corpus import CorpusInvalid, index_corpus, index_of, load_corpus
 from communique.layout import Layout
 
 
@@ -87,10 +87,10 @@ def test_cache_can_be_switched_off(fixture_corpus: Layout, counted, monkeypatch)
 
 
 def test_cached_near_duplicates_equal_a_fresh_search(fixture_corpus: Layout, monkeypatch):
-    corpus = load_corpus(fixture_corpus)
-    fresh = splits.near_duplicates(corpus)
-    monkeypatch.setattr(splits, "similar_pairs", lambda *a, **k: pytest.fail("the cached pairs were not used"))
-    assert splits.near_duplicates(load_corpus(fixture_corpus)) == fresh
-    unvalidated = load_corpus(fixture_corpus, validate=False)
+    fresh = splits.near_duplicates(index_corpus(fixture_corpus))
+    monkeypatch.setattr(splits, "similar_pairs_of_codes", lambda *a, **k: pytest.fail("the cached pairs were not used"))
+    assert splits.near_duplicates(index_corpus(fixture_corpus, with_codes=False)) == fresh
+    unvalidated = index_of(load_corpus(fixture_corpus, validate=False))
     monkeypatch.undo()
     assert splits.near_duplicates(unvalidated) == fresh
+    assert splits.near_duplicates(index_corpus(fixture_corpus, with_codes=False), threshold=0.5) == [p for p in fresh if p.similarity >= 0.5]

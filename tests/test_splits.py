@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import splits
-from communique.corpus import load_corpus
+from communique.corpus import index_corpus, index_of, load_corpus
 from communique.jsonio import dumps
 from communique.layout import REPO_ROOT, Layout
 from communique.splits import SPLITS, EventInfo, stratified_assignment, temporal_assignment, temporal_cutoffs
@@ -63,7 +63,8 @@ def test_random_split_keeps_events_whole_covers_labels_and_is_about_70_15_15(cor
         assert all(n > 0 for n in counts[split]["topics"].values()), (split, counts[split]["topics"])
         assert all(n > 0 for n in counts[split]["stance"].values()), (split, counts[split]["stance"])
     corpus = load_corpus(Layout(corpus_root))
-    placed = splits.article_splits(corpus, document)
+    placed = splits.article_splits(index_corpus(Layout(corpus_root)), document)
+    assert placed == splits.article_splits(index_of(corpus), document)
     by_event: dict[str, set] = {}
     for article_id, split in placed.items():
         by_event.setdefault(corpus.articles[article_id]["event"], set()).add(split)
@@ -75,8 +76,7 @@ def test_temporal_split_trains_on_the_past(corpus_root: Path):
     document = read_split(corpus_root, "temporal")
     cutoffs = document["cutoffs"]
     assert cutoffs["validation"] <= cutoffs["test"]
-    corpus = load_corpus(Layout(corpus_root))
-    events = splits.event_table(corpus)
+    events = splits.event_table(index_corpus(Layout(corpus_root)))
     for event, split in document["events"].items():
         date = events[event].date
         expected = "train" if date < cutoffs["validation"] else "validation" if date < cutoffs["test"] else "test"
