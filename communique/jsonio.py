@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import orjson
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
@@ -62,8 +64,19 @@ def dumps(data: Any) -> str:
 
 
 def dumps_line(data: Any) -> str:
-    """One JSON Lines record with sorted keys and no spaces, for release files."""
+    """One JSON Lines record with sorted keys and no spaces."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def dumps_line_bytes(data: Any) -> bytes:
+    """:func:`dumps_line` as UTF-8 bytes for data without floats, written by orjson (an order of
+    magnitude faster than ``json``, which matters for release files of gigabytes).
+
+    For string keys, 64-bit integers, booleans, null and valid Unicode the bytes are exactly those
+    of :func:`dumps_line` (tested); floats would differ in form (``1e-05`` against ``0.00001``),
+    and release rows hold none: every release feature is a string, integer, date or label (tested).
+    """
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from communique.corpus import ArticleRecord, Corpus, CorpusIndex, article_record, committed_text
-from communique.jsonio import ReadFailure, dumps_line, read_json, replacing_directory, write_json, write_text
+from communique.jsonio import ReadFailure, dumps_line_bytes, read_json, replacing_directory, write_json, write_text
 from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.markers import markers, replace_block
 from communique.splits import SCHEMES, SPLITS, SplitProblem, leakage_problems, read_split_file
@@ -215,7 +215,7 @@ class ArticleRows:
 
 
 def _block(rows: list[dict[str, Any]]) -> tuple[bytes, int]:
-    return "".join(map(dumps_line, rows)).encode("utf-8"), len(rows)
+    return b"".join(map(dumps_line_bytes, rows)), len(rows)
 
 
 def article_rows(
