@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,9 @@ class Layout:
 
     def relative(self, path: Path) -> str:
         """``path`` as shown in messages: relative to the root when inside it."""
+        root, text = str(self.root), str(path)
+        if text.startswith(root + os.sep):
+            return text[len(root) + 1 :].replace(os.sep, "/")
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -401,12 +401,22 @@ class UnitFiles:
 
 def _read_bytes(path: Path) -> bytes | ReadFailure:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
-        return path.read_bytes()
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
+            return stream.read()
     except OSError as error:
         return ReadFailure("file-unreadable", f"cannot read file: {error.strerror}")
+
+
+def _listing(folder: Path) -> dict[str, bool]:
+    """Entry name to "is a folder" for every entry of ``folder`` (empty when it is no folder)."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name: entry.is_dir() for entry in entries}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
 
 
 def read_unit(layout: Layout, key: str, article_path: Path | None, annotation_dir: Path | None) -> UnitFiles:
@@ -430,9 +440,10 @@ def read_unit(layout: Layout, key: str, article_path: Path | None, annotation_di
                 raw = take("hydrated", hydrated_path)
                 unit.hydrated = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else None
     if annotation_dir is not None:
-        for path in sorted(annotation_dir.iterdir()):
-            if path.suffix != ".json" or path.is_dir():
-                digest.update(f"entry\0{path.name}\0{path.is_dir()}\1".encode("utf-8", "surrogateescape"))
+        for name, is_dir in sorted(_listing(annotation_dir).items()):
+            path = annotation_dir / name
+            if not name.endswith(".json") or name == ".json" or is_dir:
+                digest.update(f"entry\0{name}\0{is_dir}\1".encode("utf-8", "surrogateescape"))
                 unit.entries.append((path, None))
                 continue
             raw = take("annotation", path)
@@ -480,20 +491,24 @@ def units(layout: Layout, report: Report) -> Iterator[tuple[str, Path | None, Pa
 
     Only the names are held in memory; misplaced entries are reported on ``report`` and skipped.
     """
-    article_names = {name for name in os.listdir(layout.articles)} if layout.articles.is_dir() else set()
-    folder_names = set(os.listdir(layout.annotations)) if layout.annotations.is_dir() else set()
-    keys = {name[:-5] if name.endswith(".json") else name for name in article_names} | folder_names
+    articles, annotations = layout.articles, layout.annotations
+    article_entries, folder_entries = _listing(articles), _listing(annotations)
+    keys = {name[:-5] if name.endswith(".json") else name for name in article_entries} | set(folder_entries)
     for key in sorted(keys):
-        article_path = layout.articles / f"{key}.json" if f"{key}.json" in article_names else None
-        if key in article_names and article_path is None:
-            report.problems.append(Problem(layout.relative(layout.articles / key), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
-        if article_path is not None and article_path.is_dir():
-            report.problems.append(Problem(layout.relative(article_path), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
-            article_path = None
-        annotation_dir = layout.annotations / key if key in folder_names else None
-        if annotation_dir is not None and not annotation_dir.is_dir():
-            report.problems.append(Problem(layout.relative(annotation_dir), "$", "file-misplaced", "corpus/annotations holds one folder per article id"))
-            annotation_dir = None
+        if key in article_entries:
+            report.problems.append(Problem(layout.relative(articles / key), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
+        article_path = None
+        if f"{key}.json" in article_entries:
+            article_path = articles / f"{key}.json"
+            if article_entries[f"{key}.json"]:
+                report.problems.append(Problem(layout.relative(article_path), "$", "file-misplaced", "only <id>.json files belong in corpus/articles"))
+                article_path = None
+        annotation_dir = None
+        if key in folder_entries:
+            annotation_dir = annotations / key
+            if not folder_entries[key]:
+                report.problems.append(Problem(layout.relative(annotation_dir), "$", "file-misplaced", "corpus/annotations holds one folder per article id"))
+                annotation_dir = None
         if article_path is not None or annotation_dir is not None:
             yield key, article_path, annotation_dir
 
