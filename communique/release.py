@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import filecmp
 import hashlib
+import queue
 import re
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -248,17 +250,25 @@ def _rows_of_unit(unit: UnitFiles, registry: ActorRegistry, taxonomy: Taxonomy, 
 class DataFiles:
     """The data files of a release being written: rows appended in article-id order, hashed on the way.
 
-    A file is created with its first row, so a split without rows has no file.
+    A file is created with its first row, so a split without rows has no file. Rows gather in
+    memory per file and go out in blocks of about a megabyte to one writer thread per scheme,
+    which writes and hashes them (both release the interpreter lock), so disk and hashing overlap
+    with the making of rows.
     """
+
+    FLUSH_BYTES = 1 << 20
 
     def __init__(self, out: Path, split_documents: Mapping[str, Mapping[str, Any]]):
         self.out = out
         self.events = {scheme: document["events"] for scheme, document in split_documents.items()}
         self.specs = config_specs()
         self.rows: dict[str, dict[str, int]] = {spec.name: {} for spec in self.specs}
-        self.streams: dict[str, Any] = {}
-        self.digests: dict[str, Any] = {}
         self.records: list[tuple[ArticleRecord, bool]] = []
+        self.pending: dict[str, list[bytes]] = {}
+        self.pending_bytes: dict[str, int] = {}
+        self.digests: dict[str, Any] = {}
+        self.writers = {scheme: _FileWriter(out) for scheme in dict.fromkeys(spec.scheme for spec in self.specs)}
+        self.scheme_of: dict[str, str] = {}
 
     def add(self, article: ArticleRows) -> None:
         self.records.append((article.record, article.has_text))
@@ -268,18 +278,69 @@ class DataFiles:
             if block is None or split not in SPLITS:
                 continue
             relative = f"data/{spec.name}/{split}.{DATA_FORMAT}"
-            if relative not in self.streams:
-                (self.out / relative).parent.mkdir(parents=True, exist_ok=True)
-                self.streams[relative] = (self.out / relative).open("wb", buffering=1 << 20)
-                self.digests[relative] = hashlib.sha256()
-            self.streams[relative].write(block[0])
-            self.digests[relative].update(block[0])
+            if relative not in self.pending:
+                self.pending[relative], self.pending_bytes[relative] = [], 0
+                self.scheme_of[relative] = spec.scheme
+            self.pending[relative].append(block[0])
+            self.pending_bytes[relative] += len(block[0])
             self.rows[spec.name][split] = self.rows[spec.name].get(split, 0) + block[1]
+            if self.pending_bytes[relative] >= self.FLUSH_BYTES:
+                self._flush(relative)
+
+    def _flush(self, relative: str) -> None:
+        self.writers[self.scheme_of[relative]].put(relative, b"".join(self.pending[relative]))
+        self.pending[relative], self.pending_bytes[relative] = [], 0
 
     def close(self) -> dict[str, str]:
-        """Close every file; returns the sha256 of each, by path relative to the release."""
+        """Write what is left and close every file; returns the sha256 of each, by path relative to the release."""
+        for relative in self.pending:
+            if self.pending[relative]:
+                self._flush(relative)
+        hashes: dict[str, str] = {}
+        for writer in self.writers.values():
+            hashes.update(writer.finish())
+        return dict(sorted(hashes.items()))
+
+
+class _FileWriter:
+    """A thread that appends blocks to files under ``out`` and hashes them; errors surface in :meth:`finish`."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.queue: queue.Queue = queue.Queue(maxsize=64)
+        self.streams: dict[str, Any] = {}
+        self.digests: dict[str, Any] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="release-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, relative: str, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((relative, data))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            relative, data = item
+            try:
+                if relative not in self.streams:
+                    (self.out / relative).parent.mkdir(parents=True, exist_ok=True)
+                    self.streams[relative] = (self.out / relative).open("wb")
+                    self.digests[relative] = hashlib.sha256()
+                self.streams[relative].write(data)
+                self.digests[relative].update(data)
+            except BaseException as error:  # re-raised in the main thread by finish()
+                self.error = error
+
+    def finish(self) -> dict[str, str]:
+        self.queue.put(None)
+        self.thread.join()
         for stream in self.streams.values():
             stream.close()
+        if self.error is not None:
+            raise self.error
         return {relative: digest.hexdigest() for relative, digest in self.digests.items()}
 
 

@@ -18,10 +18,11 @@ import os
 import re
 import sys
 import unicodedata
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from communique import cache
 from communique.jsonio import MAX_FILE_BYTES, ReadFailure, parse_json_bytes, read_json
@@ -35,6 +36,8 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 AUTHOR = "@author"
 PARALLEL_THRESHOLD = 400
 BATCH = 4096
+CHUNK = 128
+WINDOW_PER_WORKER = 4
 VALIDATED_UNITS = "validated-units.json"
 
 PROBLEM_LEVELS: dict[str, str] = {
@@ -516,9 +519,11 @@ def units(layout: Layout, report: Report) -> Iterator[tuple[str, Path | None, Pa
 # ------------------------------------------------------------------------------- the pass
 
 
-@dataclass(frozen=True)
-class UnitOutcome:
-    """What one unit sends back from a worker: its digest, problems (None if not validated) and work result."""
+class UnitOutcome(NamedTuple):
+    """What one unit sends back from a worker: its digest, problems (None if not validated) and work result.
+
+    A named tuple: it crosses the process boundary a hundred thousand times, and tuples pickle fast.
+    """
 
     key: str
     file: str | None
@@ -546,9 +551,18 @@ def _init_worker(context: _PassContext) -> None:
     _CONTEXT = context
 
 
-def _run_unit(item: tuple[str, Path | None, Path | None]) -> UnitOutcome:
+def _run_chunk(chunk: list[tuple[str, str | None, str | None]]) -> list[UnitOutcome]:
+    """Process consecutive units in a worker (paths travel as strings: they pickle faster)."""
     assert _CONTEXT is not None
-    return _process_unit(_CONTEXT, item)
+    return [_process_unit(_CONTEXT, (key, _path(article), _path(folder))) for key, article, folder in chunk]
+
+
+def _path(text: str | None) -> Path | None:
+    return None if text is None else Path(text)
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def _process_unit(context: _PassContext, item: tuple[str, Path | None, Path | None]) -> UnitOutcome:
@@ -654,9 +668,16 @@ def scan(
     first = next(_batches(items, PARALLEL_THRESHOLD), [])
     fork = _fork_context()
     if jobs > 1 and fork is not None and len(first) >= PARALLEL_THRESHOLD:
+        # Chunks go out through a window a few chunks deep per worker: workers never wait for the
+        # main process to hand out work, and results never pile up when the consumer is slower.
         with ProcessPoolExecutor(jobs, mp_context=fork, initializer=_init_worker, initargs=(context,)) as pool:
-            for batch in itertools.chain([first], _batches(items, BATCH)):
-                _collect(outcome, digests, pool.map(_run_unit, batch, chunksize=64), consume)
+            window: deque = deque()
+            for chunk in _batches(itertools.chain(first, items), CHUNK):
+                window.append(pool.submit(_run_chunk, [(key, _text(article), _text(folder)) for key, article, folder in chunk]))
+                if len(window) >= WINDOW_PER_WORKER * jobs:
+                    _collect(outcome, digests, window.popleft().result(), consume)
+            while window:
+                _collect(outcome, digests, window.popleft().result(), consume)
     else:
         for batch in itertools.chain([first], _batches(items, BATCH)):
             _collect(outcome, digests, (_process_unit(context, item) for item in batch), consume)
