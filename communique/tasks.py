@@ -63,6 +63,7 @@ TASKS: dict[str, Task] = {
         name="stance",
         description="directed stance of a given ordered (source, target) pair in an article",
         config="stance",
+        extra_configs=("topics",),
         unit="dyad",
         inputs=("id", "article_id", "text", "source", "target"),
         predicts={"label": "cooperative, neutral or conflictual", "mode": "verbal or material (optional; enables quad-class scores)"},
@@ -146,7 +147,8 @@ def gold_rows(layout: Layout, manifest: dict[str, Any], task: Task, scheme: str,
     """The gold rows of ``task`` for one split, and the {file: sha256} of the release files read.
 
     Actor rows gain ``main`` (ids of actors of salience ``main``) from the ``articles`` config,
-    the one config that carries salience.
+    the one config that carries salience; stance rows gain their article's ``text`` from the
+    ``topics`` config (the release does not repeat it on every dyad).
     """
     rows, relative, digest = read_config_split(layout, manifest, task.config_for(scheme), split)
     files = {relative: digest} if digest else {}
@@ -156,5 +158,11 @@ def gold_rows(layout: Layout, manifest: dict[str, Any], task: Task, scheme: str,
             files[a_relative] = a_digest
         main = {a["id"]: sorted(x["actor"] for x in a["actors"] if x["salience"] == "main") for a in articles}
         rows = [{**row, "main": main.get(row["id"], [])} for row in rows]
+    if task.name == "stance":
+        articles, a_relative, a_digest = read_config_split(layout, manifest, task.config_for(scheme, "topics"), split)
+        if a_digest:
+            files[a_relative] = a_digest
+        text = {a["id"]: a["text"] for a in articles}
+        rows = [{**row, "text": text[row["article_id"]]} for row in rows]
     return rows, files
 

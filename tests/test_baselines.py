@@ -96,7 +96,7 @@ def test_evaluation_writes_one_complete_result_per_task_and_model(evaluated: Lay
         assert key in result
     manifest = json.loads((evaluated.release / "manifest.json").read_text(encoding="utf-8"))
     assert result["release_files"] and all(manifest["files"][f] == d for f, d in result["release_files"].items())
-    assert set(result["release_files"]) == {f"data/stance/{s}.jsonl" for s in ("train", "validation", "test")}
+    assert set(result["release_files"]) == {f"data/{c}/{s}.jsonl" for c in ("stance", "topics") for s in ("train", "validation", "test")}
     low, high = result["intervals"]["macro_f1"]
     assert low <= result["metrics"]["macro_f1"] <= high
     gazetteer = json.loads((folder / "actors" / "gazetteer.json").read_text(encoding="utf-8"))
@@ -115,10 +115,13 @@ def test_evaluation_is_reproducible(evaluated: Layout, tmp_path: Path, small_gri
 
 
 def test_predict_writes_what_score_reads(evaluated: Layout, tmp_path: Path, capsys):
-    test_rows = [json.loads(line) for line in (evaluated.release / "data" / "stance" / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    def read(config: str) -> list[dict]:
+        return [json.loads(line) for line in (evaluated.release / "data" / config / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    text = {row["id"]: row["text"] for row in read("topics")}
     articles: dict[str, dict] = {}
-    for row in test_rows:
-        article = articles.setdefault(row["article_id"], {"id": row["article_id"], "text": row["text"], "dyads": []})
+    for row in read("stance"):
+        article = articles.setdefault(row["article_id"], {"id": row["article_id"], "text": text[row["article_id"]], "dyads": []})
         article["dyads"].append({"source": row["source"], "target": row["target"]})
     source = tmp_path / "articles.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in articles.values()), encoding="utf-8")
