@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from communique.corpus import ArticleRecord, Corpus, CorpusIndex, article_record, committed_text
 from communique.jsonio import ReadFailure, dumps_line_bytes, read_json, replacing_directory, write_json, write_text
@@ -211,8 +211,7 @@ def annotation_row(annotation: Mapping[str, Any], taxonomy: Taxonomy) -> dict[st
     }
 
 
-@dataclass(frozen=True)
-class ArticleRows:
+class ArticleRows(NamedTuple):
     """One article's share of the release: its record, whether its text ships, and per config kind
     its rows serialised once (JSON Lines bytes, row count), whichever scheme's file they go to."""
 
