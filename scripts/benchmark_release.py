@@ -4,10 +4,9 @@ On a synthetic corpus of N articles (``communique.synthetic.generate_corpus``; g
 timed) this measures, each step in a fresh process:
 
 - ``communique split`` and ``communique release``: wall time and peak RSS (the process and its
-  validation workers). The local cache (``<root>/.cache``) is deleted first, so ``split`` validates
-  the corpus and searches near-duplicates from scratch; ``release`` then finds both results cached
-  for the unchanged tree, as it does when the two commands run one after the other;
-- ``load_corpus`` alone (validation + reading, cache deleted first), to show what the two commands share;
+  workers). The local cache (``<root>/.cache``) is deleted first, so ``split`` validates every
+  unit and searches near-duplicates from scratch; ``release`` then finds both results cached for
+  the unchanged tree, as it does when the two commands run one after the other;
 - ``load_dataset(<root>, "articles")``: cold (builds the Arrow cache) and warm (cache reused),
   against the floor of reading the same JSONL files directly with pyarrow and with pandas.
 
@@ -43,8 +42,6 @@ print(json.dumps({{"seconds": elapsed, "peak_rss_mib": max(own, kids) / 1024, "s
 """
 
 STEPS = {
-    "load_corpus": ("from pathlib import Path\nfrom communique.corpus import load_corpus\nfrom communique.layout import Layout",
-                    "load_corpus(Layout(Path({root!r})))\nstatus = 0"),
     "split": ("from communique.splits import main", "status = main(['--root', {root!r}])"),
     "release": ("from communique.release import main", "status = main(['--root', {root!r}])"),
     "load_dataset": ("import datasets", "d = datasets.load_dataset({root!r}, 'articles', cache_dir={cache!r})\nstatus = 0"),
@@ -57,7 +54,7 @@ STEPS = {
 
 def measure(step: str, root: Path, cache: Path) -> dict:
     """Run one step in a fresh interpreter (imports untimed); returns seconds, peak RSS (MiB) and exit status."""
-    if step in ("load_corpus", "split"):  # cold: nothing validated or searched yet
+    if step == "split":  # cold: nothing validated or searched yet
         subprocess.run(["rm", "-rf", str(root / ".cache")], check=True)
     setup, body = (part.format(root=str(root), cache=str(cache)) for part in STEPS[step])
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(cache / "hf-home"),
@@ -73,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=100_000, help="synthetic corpus size (default 100000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="where to put the corpus (default: a temporary folder); an existing corpus there is reused")
-    parser.add_argument("--skip-load-corpus", action="store_true", help="do not time load_corpus on its own")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md between the bench-release markers")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="communique-bench-release-") as scratch:
@@ -93,10 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(["rm", "-rf", str(cache)], check=True)
         cache.mkdir(parents=True)
         results: dict[str, dict] = {}
-        order = ["split", "release", "load_dataset", "load_dataset", "pyarrow_floor", "pandas_floor"]
-        if not args.skip_load_corpus:
-            order.insert(0, "load_corpus")
-        for step in order:
+        for step in ["split", "release", "load_dataset", "load_dataset", "pyarrow_floor", "pandas_floor"]:
             name = "load_dataset_warm" if step == "load_dataset" and "load_dataset_cold" in results else ("load_dataset_cold" if step == "load_dataset" else step)
             results[name] = measure(step, root, cache)
             print(f"{name:18s} {results[name]['seconds']:8.2f} s   peak RSS {results[name]['peak_rss_mib']:8.0f} MiB", flush=True)
@@ -121,11 +114,11 @@ def main(argv: list[str] | None = None) -> int:
 def markdown_table(summary: dict) -> str:
     """The figures as the README's Markdown table."""
     steps = summary["steps"]
-    seconds = lambda name: f"{steps[name]['seconds']:.1f} s" if name in steps else "–"  # noqa: E731
+    seconds = lambda name: f"{steps[name]['seconds']:.1f} s"  # noqa: E731
     return "\n".join([
-        "| articles | `load_corpus` (cold) | `split` (cold) | `release` | split + release | peak RSS | release size | `load_dataset` cold / warm | pyarrow / pandas read |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {summary['articles']:,} | {seconds('load_corpus')} | {seconds('split')} | {seconds('release')} | "
+        "| articles | `split` (cold) | `release` | split + release | peak RSS | release size | `load_dataset` cold / warm | pyarrow / pandas read |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {summary['articles']:,} | {seconds('split')} | {seconds('release')} | "
         f"{summary['split_plus_release_seconds']:.0f} s | {summary['peak_rss_mib'] / 1024:.1f} GiB | {summary['release_bytes'] / 1e9:.2f} GB | "
         f"{seconds('load_dataset_cold')} / {seconds('load_dataset_warm')} | {seconds('pyarrow_floor')} / {seconds('pandas_floor')} |",
     ])
