@@ -1,15 +1,17 @@
 """The corpus as data: articles, annotations, registry and taxonomy, loaded once and validated.
 
-Every downstream command (splits, release, agreement, baselines) reads the corpus through
-:func:`load_corpus`, which refuses a corpus the validator rejects, so nothing is built on bad data.
+Every downstream command reads the corpus through :func:`load_corpus` (the whole corpus in
+memory: agreement, adjudication, statistics, baselines) or :func:`index_corpus` (one small record
+per article: splits, and the release, which streams rows from the same pass). Both refuse a
+corpus the validator rejects, so nothing is built on bad data.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np

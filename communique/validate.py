@@ -5,7 +5,9 @@ and ``info`` are reported only. Every problem in the tree is reported in one run
 ``file: json-path: message [id]``; the validator never writes anything.
 
 Work is split by article: one unit reads an article and every annotation of it, so memory stays
-flat in the size of the corpus and units run on all cores.
+flat in the size of the corpus and units run on all cores. The same pass (:func:`scan`) serves
+every command that reads the whole corpus: each file is read once, validated when needed, and
+handed to the command's per-unit function in the worker.
 """
 
 from __future__ import annotations
