@@ -193,8 +193,7 @@ def _topic_targets(rows: Rows, taxonomy: Taxonomy) -> tuple[MultiLabelBinarizer,
 
 
 def _fit_ovr(features: Any, targets: np.ndarray, c: float) -> OneVsRestClassifier:
-    """One binary model per label, fitted on every core (each fit is deterministic, so the result is too)."""
-    return OneVsRestClassifier(LogisticRegression(C=c, max_iter=MAX_ITER), n_jobs=-1).fit(features, targets)
+    return OneVsRestClassifier(LogisticRegression(C=c, max_iter=MAX_ITER)).fit(features, targets)
 
 
 def _fit_primary(features: Any, rows: Rows, c: float) -> Any:
