@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
-from communique import splits, validate
+from communique import release, splits, validate
 from communique.corpus import CorpusInvalid, index_corpus, index_of, load_corpus
-from communique.layout import Layout
+from communique.layout import REPO_ROOT, Layout
+from communique.synthetic import generate_corpus
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +97,20 @@ def test_cached_near_duplicates_equal_a_fresh_search(fixture_corpus: Layout, mon
     monkeypatch.undo()
     assert splits.near_duplicates(unvalidated) == fresh
     assert splits.near_duplicates(index_corpus(fixture_corpus, with_codes=False), threshold=0.5) == [p for p in fresh if p.similarity >= 0.5]
+
+
+def test_release_is_the_same_with_and_without_the_cache(tmp_path: Path, monkeypatch):
+    root = tmp_path / "tree"
+    generate_corpus(root, 40, seed=2)
+    shutil.copy(REPO_ROOT / "corpus" / "card.json", root / "corpus" / "card.json")
+    (root / "README.md").write_text("# Test\n", encoding="utf-8")
+    assert splits.main(["--root", str(root)]) == 0
+    assert release.main(["--root", str(root)]) == 0
+    assert (root / ".cache" / "communique" / "validated-units.json").is_file()
+    assert release.main(["--root", str(root)]) == 0
+    cold = tmp_path / "cold"
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns(".cache"))
+    monkeypatch.setenv("COMMUNIQUE_NO_CACHE", "1")
+    assert release.main(["--root", str(cold)]) == 0
+    assert release.differing_files(root / "corpus" / "release", cold / "corpus" / "release") == []
+    assert (root / "README.md").read_bytes() == (cold / "README.md").read_bytes()
