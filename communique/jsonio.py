@@ -47,15 +47,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def read_json(path: Path) -> Any | ReadFailure:
-    """Read and parse ``path``; a file over the size limit is not read into memory."""
+def read_bytes(path: Path) -> bytes | ReadFailure:
+    """The bytes of ``path``; a file over the size limit is not read into memory."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
-        return parse_json_bytes(path.read_bytes())
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
+            return stream.read()
     except OSError as error:
         return ReadFailure("file-unreadable", f"cannot read file: {error.strerror}")
+
+
+def read_json(path: Path) -> Any | ReadFailure:
+    """Read and parse ``path`` (:func:`read_bytes`, then :func:`parse_json_bytes`)."""
+    raw = read_bytes(path)
+    return parse_json_bytes(raw) if isinstance(raw, bytes) else raw
 
 
 def dumps(data: Any) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from communique import cache
-from communique.jsonio import MAX_FILE_BYTES, ReadFailure, parse_json_bytes, read_json
+from communique.jsonio import ReadFailure, parse_json_bytes, read_bytes, read_json
 from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.registry import ActorRegistry
 from communique.schemas import SchemaSet, load_schemas
@@ -404,17 +404,6 @@ class UnitFiles:
         return {path.stem: doc for path, doc in self.entries if doc is not None}
 
 
-def _read_bytes(path: Path) -> bytes | ReadFailure:
-    try:
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                return ReadFailure("file-too-large", f"file is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,}")
-            return stream.read()
-    except OSError as error:
-        return ReadFailure("file-unreadable", f"cannot read file: {error.strerror}")
-
-
 def _listing(folder: Path) -> dict[str, bool]:
     """Entry name to "is a folder" for every entry of ``folder`` (empty when it is no folder)."""
     try:
@@ -430,7 +419,7 @@ def read_unit(layout: Layout, key: str, article_path: Path | None, annotation_di
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape") + b"\0")
 
     def take(label: str, path: Path) -> bytes | ReadFailure:
-        raw = _read_bytes(path)
+        raw = read_bytes(path)
         digest.update(f"{label}\0{path.name}\0".encode("utf-8", "surrogateescape"))
         digest.update(raw if isinstance(raw, bytes) else repr(raw).encode())
         digest.update(b"\1")
