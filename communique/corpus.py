@@ -20,7 +20,7 @@ from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.registry import ActorRegistry
 from communique.taxonomy import Taxonomy, load_taxonomy
 from communique.similarity import shingle_codes
-from communique.validate import PassResult, Report, UnitFiles, render, scan
+from communique.validate import PassResult, Report, UnitContext, UnitFiles, render, scan
 
 
 
@@ -71,7 +71,7 @@ def _version(layout: Layout) -> str:
     return (layout.corpus / "VERSION").read_text(encoding="utf-8").strip()
 
 
-def _documents(unit: UnitFiles) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def _documents(unit: UnitFiles, context: UnitContext) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """A unit's article (an external one's ``text`` set from its hydrated copy, or None) and annotations."""
     article = unit.article
     if isinstance(article, dict) and "text" not in article:
@@ -168,7 +168,7 @@ class CorpusIndex:
         return sorted(self.records)
 
 
-def _index_unit(unit: UnitFiles, with_codes: bool) -> tuple[ArticleRecord, bytes | None] | None:
+def _index_unit(unit: UnitFiles, context: UnitContext, with_codes: bool) -> tuple[ArticleRecord, bytes | None] | None:
     """The record of a unit's article and the bytes of its shingle codes (bytes pickle faster than arrays)."""
     if not isinstance(unit.article, dict):
         return None

@@ -31,10 +31,10 @@ from communique.corpus import ArticleRecord, Corpus, CorpusIndex, article_record
 from communique.jsonio import ReadFailure, dumps_line_bytes, read_json, replacing_directory, write_json, write_text
 from communique.layout import DEFAULT_LAYOUT, GOLD, Layout
 from communique.markers import markers, replace_block
-from communique.splits import SCHEMES, SPLITS, SplitProblem, leakage_problems, read_split_file
+from communique.splits import SCHEMES, SPLITS, SplitProblem, documents_problems, read_split_file
 from communique.registry import ActorRegistry
 from communique.taxonomy import Taxonomy, load_taxonomy
-from communique.validate import UnitFiles, render, scan
+from communique.validate import UnitContext, UnitFiles, render, scan
 
 AUTHOR = "@author"
 AUTHOR_NAME = "the article's author"
@@ -243,12 +243,12 @@ def article_rows(
     return ArticleRows(article_record(article, gold), text is not None, {kind: block for kind, block in blocks.items() if block[1]})
 
 
-def _rows_of_unit(unit: UnitFiles, registry: ActorRegistry, taxonomy: Taxonomy, include_hydrated: bool) -> ArticleRows | None:
+def _rows_of_unit(unit: UnitFiles, context: UnitContext, include_hydrated: bool) -> ArticleRows | None:
     """:func:`article_rows` of one unit of the corpus pass (runs in its workers)."""
     if not isinstance(unit.article, dict):
         return None
     article = unit.article if "text" in unit.article else {**unit.article, "text": unit.hydrated}
-    return article_rows(article, unit.annotations(), registry, taxonomy, include_hydrated)
+    return article_rows(article, unit.annotations(), context.registry, context.taxonomy, include_hydrated)
 
 
 class DataFiles:
@@ -625,7 +625,7 @@ def build(layout: Layout, out_release: Path, include_hydrated: bool = False) -> 
     if errors:
         return errors
     taxonomy = load_taxonomy(layout.taxonomy)
-    work = partial(_rows_of_unit, registry=_registry_or_empty(layout), taxonomy=taxonomy, include_hydrated=include_hydrated)
+    work = partial(_rows_of_unit, include_hydrated=include_hydrated)
     files = DataFiles(out_release, documents)
     try:
         passed = scan(layout, work, validate="changed", consume=lambda _, rows: files.add(rows))
@@ -637,7 +637,7 @@ def build(layout: Layout, out_release: Path, include_hydrated: bool = False) -> 
         raise RuntimeError("building rows failed although the corpus validated:\n" + "\n".join(passed.failures))
     version = (layout.corpus / "VERSION").read_text(encoding="utf-8").strip()
     index = CorpusIndex(layout, version, taxonomy, {record.id: record for record, _ in sorted(files.records, key=lambda item: item[0].id)})
-    problems = leakage_problems(index)
+    problems = documents_problems(index, documents)
     if problems:
         return [*map(str, problems), "the split check failed; fix the splits (`communique split`) before releasing"]
     manifest = finish_release(files, hashes, version, taxonomy, documents, include_hydrated)
@@ -646,15 +646,6 @@ def build(layout: Layout, out_release: Path, include_hydrated: bool = False) -> 
     readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else "# Communiqué\n"
     changelog = changelog_path.read_text(encoding="utf-8") if changelog_path.exists() else ""
     return manifest, with_front_matter(readme, card_yaml(taxonomy, manifest, card_source, prefix)), with_changelog_counts(changelog, manifest)
-
-
-def _registry_or_empty(layout: Layout) -> ActorRegistry:
-    """The actor registry for row names; an unreadable one is left to the validator to report."""
-    data = read_json(layout.actors)
-    try:
-        return ActorRegistry.from_data(data if isinstance(data, dict) else {})
-    except (KeyError, TypeError, ValueError):
-        return ActorRegistry.from_data({})
 
 
 def differing_files(built: Path, committed: Path) -> list[str]:

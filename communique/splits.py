@@ -377,18 +377,26 @@ def read_split_file(layout: Layout, scheme: str) -> dict[str, Any] | None | Spli
 def leakage_problems(index: CorpusIndex, schemes: Iterable[str] = SCHEMES) -> list[SplitProblem]:
     """Every leakage or staleness problem of the committed split files; missing files are problems."""
     problems: list[SplitProblem] = []
-    pairs = near_duplicates(index)
-    events = event_table(index)
+    documents: dict[str, Mapping[str, Any]] = {}
     for scheme in schemes:
         document = read_split_file(index.layout, scheme)
-        file = index.layout.relative(index.layout.splits / f"{scheme}.json")
         if isinstance(document, SplitProblem):
             problems.append(document)
         elif document is None:
-            problems.append(SplitProblem(file, "$", "split file missing; run `communique split`"))
+            problems.append(SplitProblem(index.layout.relative(index.layout.splits / f"{scheme}.json"), "$", "split file missing; run `communique split`"))
         else:
-            problems += check_split(index, document, file, pairs, events)
-    return problems
+            documents[scheme] = document
+    return problems + documents_problems(index, documents)
+
+
+def documents_problems(index: CorpusIndex, documents: Mapping[str, Mapping[str, Any]]) -> list[SplitProblem]:
+    """Leakage and staleness of split documents already read, by scheme."""
+    if not documents:
+        return []
+    pairs = near_duplicates(index)
+    events = event_table(index)
+    return [problem for scheme, document in documents.items()
+            for problem in check_split(index, document, index.layout.relative(index.layout.splits / f"{scheme}.json"), pairs, events)]
 
 
 # ---------------------------------------------------------------------------------- CLI

@@ -529,7 +529,7 @@ class UnitOutcome(NamedTuple):
 @dataclass(frozen=True)
 class _PassContext:
     unit: UnitContext
-    work: Callable[[UnitFiles], Any] | None
+    work: Callable[[UnitFiles, UnitContext], Any] | None
     validated_clean: Mapping[str, str]
     mode: str
 
@@ -567,7 +567,7 @@ def _process_unit(context: _PassContext, item: tuple[str, Path | None, Path | No
     result = failure = None
     if context.work is not None and unit.clean and not any(p.level == ERROR for p in problems or ()):
         try:
-            result = context.work(unit)
+            result = context.work(unit, context.unit)
         except Exception as error:  # an invalid document the validator reports; raised if it does not
             failure = f"{type(error).__name__}: {error}"
     file = layout.relative(article_path) if article_path is not None else None
@@ -617,7 +617,7 @@ def validation_context_digest(layout: Layout) -> str:
 
 def scan(
     layout: Layout,
-    work: Callable[[UnitFiles], Any] | None = None,
+    work: Callable[[UnitFiles, UnitContext], Any] | None = None,
     validate: str = "all",
     jobs: int | None = None,
     consume: Callable[[str, Any], None] | None = None,
@@ -628,7 +628,8 @@ def scan(
     those of the last tree that validated without errors, under the same schemas, registry,
     version and package source, are not checked again (the record is kept in the local cache,
     :mod:`communique.cache`). Cross-unit checks (duplicate ids, misplaced files, the registry) run
-    every time. ``work`` runs in the workers and only its result comes back, so the caller holds
+    every time. ``work(unit, context)`` runs in the workers (``context`` holds the registry,
+    taxonomy and schemas the pass loaded) and only its result comes back, so the caller holds
     no more of the corpus than it asks for; it is skipped for units with errors. Results are
     kept in ``results``, or handed to ``consume`` one by one in unit order (for streaming output).
     """
